@@ -1,0 +1,88 @@
+//! Every default, in one place. Each field's doc says the default and why; the command line
+//! and the crawl config only override these.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The output folder when `--out` is not given.
+pub const DEFAULT_OUT_DIR: &str = "output";
+
+/// Options of `minsheng scrape`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScrapeOptions {
+    /// Where records.csv, records.jsonl and pages.json go. Default `output/`.
+    pub out_dir: PathBuf,
+    /// Prefix records.csv with a UTF-8 BOM (for Excel). Default off: most tools do not want it.
+    pub bom: bool,
+    /// How many pages are parsed at once. Default: one per core (parsing is CPU-bound).
+    pub parse_threads: usize,
+    /// HTTP settings for URL inputs.
+    pub fetch: FetchConfig,
+}
+
+impl Default for ScrapeOptions {
+    fn default() -> Self {
+        ScrapeOptions {
+            out_dir: PathBuf::from(DEFAULT_OUT_DIR),
+            bom: false,
+            parse_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            fetch: FetchConfig::default(),
+        }
+    }
+}
+
+/// HTTP client settings: politeness, timeouts, limits, retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchConfig {
+    /// Sent with every request. Default `minsheng/VERSION (+https://github.com/minsheng/minsheng)`,
+    /// so site operators can see who is calling and find out why.
+    pub user_agent: String,
+    /// Minimum time between two requests to the same host. Default 1 s: county servers are
+    /// small and shared; one request a second is what a careful human reader causes.
+    pub delay: Duration,
+    /// Hosts fetched at the same time. Default 8: different sites do not slow each other.
+    pub concurrency: usize,
+    /// Fetch and obey robots.txt (with Crawl-delay). Default true.
+    pub obey_robots: bool,
+    /// Time to establish a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time for a whole request, body included. Default 60 s: county servers are slow, but a
+    /// stalled one must not hold the run.
+    pub timeout: Duration,
+    /// Largest body accepted, counted on decompressed bytes while streaming. Default 20 MiB:
+    /// the largest real progress page seen is far below; a decompression bomb stops here.
+    pub max_body_bytes: u64,
+    /// Redirects followed. Default 10, as browsers roughly do.
+    pub max_redirects: usize,
+    /// Attempts per URL for retryable failures (connect errors, timeouts, 429, 5xx). Default 4.
+    pub max_attempts: u32,
+    /// First backoff delay; doubled per attempt, with jitter. Default 500 ms.
+    pub backoff_base: Duration,
+    /// Longest wait between attempts, `Retry-After` included. Default 60 s.
+    pub backoff_max: Duration,
+    /// Retries allowed in one run over all URLs. Default 200: a site that is down costs a few
+    /// retries, not hours.
+    pub retry_budget: u32,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            user_agent: format!(
+                "minsheng/{} (+https://github.com/minsheng/minsheng)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            delay: Duration::from_millis(1000),
+            concurrency: 8,
+            obey_robots: true,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            max_body_bytes: 20 * 1024 * 1024,
+            max_redirects: 10,
+            max_attempts: 4,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(60),
+            retry_budget: 200,
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! Decode: raw page bytes -> UTF-8 text, and which signal decided the encoding.
+//!
+//! County sites are a museum of encodings: UTF-8 pages, GBK pages labelled `gb2312`, pages
+//! that say `charset=utf-8` in the HTTP header but are GBK, Word-pasted bodies carrying a
+//! second `charset=` far below the head. The order here is the browser's, plus one step:
+//!
+//! 1. a byte-order mark;
+//! 2. bytes that are valid UTF-8 beyond ASCII are UTF-8, whatever anything claims — GB18030
+//!    accepts almost any byte sequence, so trying a GB decoder first turns UTF-8 into silent
+//!    mojibake;
+//! 3. the HTTP `Content-Type` charset;
+//! 4. a `<meta>` declaration found by the HTML standard's prescan of the document head (never
+//!    one inside the body);
+//! 5. chardetng, Firefox's detector.
+//!
+//! When a declared encoding yields malformed sequences, the bytes are decoded again with the
+//! detector's guess and the result says so (`EncodingSource::Fallback` plus a note).
+//! `gb2312` and `GBK` labels decode as GBK, as browsers do (encoding_rs maps the labels).
+//!
+//! Decoding never fails: malformed bytes become U+FFFD and are counted.
+
+use encoding_rs::{Encoding, GB18030, GBK, UTF_8};
+use serde::Serialize;
+
+/// The signal that decided a page's encoding (written to pages.json as `encoding_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EncodingSource {
+    /// A byte-order mark at the start of the bytes.
+    Bom,
+    /// The charset parameter of the HTTP Content-Type header.
+    Header,
+    /// A `<meta charset>` or `<meta http-equiv="Content-Type">` in the document head.
+    Meta,
+    /// Detected from the bytes (valid UTF-8, or chardetng's guess).
+    Sniff,
+    /// The declared encoding produced malformed sequences; detection decided instead.
+    Fallback,
+    /// Nothing to go on (pure ASCII, no declaration): UTF-8.
+    Default,
+}
+
+impl EncodingSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EncodingSource::Bom => "bom",
+            EncodingSource::Header => "header",
+            EncodingSource::Meta => "meta",
+            EncodingSource::Sniff => "sniff",
+            EncodingSource::Fallback => "fallback",
+            EncodingSource::Default => "default",
+        }
+    }
+}
+
+/// Decoded page text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    pub source: EncodingSource,
+    /// How many malformed byte sequences were replaced by U+FFFD.
+    pub replacement_chars: usize,
+    /// Why a declaration was overridden, when it was.
+    pub note: Option<String>,
+}
+
+/// A declared encoding and where it was declared.
+#[derive(Debug, Clone, Copy)]
+struct Declared {
+    encoding: &'static Encoding,
+    source: EncodingSource,
+    label: &'static str,
+}
+
+/// Decodes `bytes`; `content_type` is the HTTP Content-Type header when the bytes came over HTTP.
+///
+/// ```
+/// let d = minsheng::decode::decode("<p>民生实事</p>".as_bytes(), None);
+/// assert_eq!(d.encoding.name(), "UTF-8");
+/// assert_eq!(d.text, "<p>民生实事</p>");
+/// ```
+pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, replaced) = decode_with(encoding, &bytes[bom_len..]);
+        return Decoded {
+            text,
+            encoding,
+            source: EncodingSource::Bom,
+            replacement_chars: replaced,
+            note: None,
+        };
+    }
+
+    let declared = content_type
+        .and_then(charset_from_content_type)
+        .map(|encoding| Declared {
+            encoding,
+            source: EncodingSource::Header,
+            label: "the Content-Type header",
+        })
+        .or_else(|| {
+            prescan_meta_charset(bytes).map(|encoding| Declared {
+                encoding,
+                source: EncodingSource::Meta,
+                label: "the <meta> declaration",
+            })
+        });
+
+    let is_utf8 = std::str::from_utf8(bytes).is_ok();
+    let is_ascii = bytes.is_ascii();
+
+    if is_utf8 && !is_ascii {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        return match declared {
+            Some(d) if d.encoding == UTF_8 => utf8(text, d.source, None),
+            Some(d) => utf8(
+                text,
+                EncodingSource::Fallback,
+                Some(format!(
+                    "{} declares {}, but the bytes are valid UTF-8",
+                    d.label,
+                    d.encoding.name()
+                )),
+            ),
+            None => utf8(text, EncodingSource::Sniff, None),
+        };
+    }
+
+    if let Some(d) = declared {
+        let (text, replaced) = decode_with(d.encoding, bytes);
+        if replaced == 0 || is_occasional_damage(&text, replaced) {
+            return Decoded {
+                text,
+                encoding: d.encoding,
+                source: d.source,
+                replacement_chars: replaced,
+                note: None,
+            };
+        }
+        let guess = sniff(bytes);
+        let (guessed_text, guessed_replaced) = decode_with(guess, bytes);
+        if guess != d.encoding && guessed_replaced < replaced {
+            return Decoded {
+                text: guessed_text,
+                encoding: guess,
+                source: EncodingSource::Fallback,
+                replacement_chars: guessed_replaced,
+                note: Some(format!(
+                    "{} declares {}, which left {} malformed sequences; decoded as {} instead",
+                    d.label,
+                    d.encoding.name(),
+                    replaced,
+                    guess.name()
+                )),
+            };
+        }
+        return Decoded {
+            text,
+            encoding: d.encoding,
+            source: d.source,
+            replacement_chars: replaced,
+            note: None,
+        };
+    }
+
+    if is_ascii {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        return utf8(text, EncodingSource::Default, None);
+    }
+
+    let guess = sniff(bytes);
+    let (text, replaced) = decode_with(guess, bytes);
+    Decoded {
+        text,
+        encoding: guess,
+        source: EncodingSource::Sniff,
+        replacement_chars: replaced,
+        note: None,
+    }
+}
+
+/// A few malformed sequences among many good characters are damage (a truncated or corrupted
+/// byte), not a wrong declaration: at most one in fifty non-ASCII characters.
+fn is_occasional_damage(text: &str, replaced: usize) -> bool {
+    let non_ascii = text.chars().filter(|c| !c.is_ascii()).count();
+    replaced.saturating_mul(50) <= non_ascii
+}
+
+fn utf8(text: String, source: EncodingSource, note: Option<String>) -> Decoded {
+    Decoded {
+        text,
+        encoding: UTF_8,
+        source,
+        replacement_chars: 0,
+        note,
+    }
+}
+
+/// Decodes without BOM sniffing and counts the malformed sequences that became U+FFFD.
+fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> (String, usize) {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .unwrap_or(bytes.len().saturating_mul(3));
+    let mut text = String::with_capacity(capacity);
+    let mut replaced = 0;
+    let mut input = bytes;
+    loop {
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(input, &mut text, true);
+        input = &input[read..];
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => break,
+            encoding_rs::DecoderResult::OutputFull => {
+                text.reserve(input.len().saturating_mul(3).max(16));
+            }
+            encoding_rs::DecoderResult::Malformed(_, _) => {
+                replaced += 1;
+                text.push('\u{FFFD}');
+            }
+        }
+    }
+    (text, replaced)
+}
+
+/// chardetng's guess. GB2312/GBK guesses are widened to GB18030's superset only when GBK
+/// itself cannot decode the bytes (a page with characters outside GBK).
+fn sniff(bytes: &[u8]) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(bytes, true);
+    let guess = detector.guess(None, true);
+    if guess == GBK {
+        let (_, replaced) = decode_with(GBK, bytes);
+        if replaced > 0 {
+            let (_, replaced_18030) = decode_with(GB18030, bytes);
+            if replaced_18030 < replaced {
+                return GB18030;
+            }
+        }
+    }
+    guess
+}
+
+/// The charset parameter of a Content-Type header value, as an encoding.
+pub fn charset_from_content_type(value: &str) -> Option<&'static Encoding> {
+    value.split(';').skip(1).find_map(|param| {
+        let (name, val) = param.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        let val = val.trim().trim_matches(|c| c == '"' || c == '\'');
+        html_label(val.as_bytes())
+    })
+}
+
+/// An encoding label as HTML treats it in a declaration: UTF-16 declarations mean UTF-8.
+fn html_label(label: &[u8]) -> Option<&'static Encoding> {
+    let encoding = Encoding::for_label(label)?;
+    if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+        return Some(UTF_8);
+    }
+    if encoding == encoding_rs::X_USER_DEFINED {
+        return Some(encoding_rs::WINDOWS_1252);
+    }
+    Some(encoding)
+}
+
+/// How far into the document the prescan looks. The HTML standard says 1024 bytes; county
+/// CMS heads often carry kilobytes of comments and scripts before the meta, so the scan goes
+/// on until `<body` (a Word-pasted `charset=` in the body must not win) or this many bytes.
+const PRESCAN_LIMIT: usize = 16 * 1024;
+
+/// The HTML standard's prescan for a `<meta>` charset declaration, over the document head.
+pub fn prescan_meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(PRESCAN_LIMIT)];
+    let mut i = 0;
+    while i < head.len() {
+        if head[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let rest = &head[i..];
+        if rest.starts_with(b"<!--") {
+            i += find(&rest[4..], b"-->").map_or(head.len(), |end| end + 4 + 3);
+            continue;
+        }
+        if starts_with_tag(rest, b"body") {
+            return None;
+        }
+        if starts_with_tag(rest, b"meta") {
+            let (attrs, consumed) = parse_attributes(&rest[5..]);
+            if let Some(encoding) = meta_encoding(&attrs) {
+                return Some(encoding);
+            }
+            i += 5 + consumed;
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+fn meta_encoding(attrs: &[(Vec<u8>, Vec<u8>)]) -> Option<&'static Encoding> {
+    let get = |name: &[u8]| {
+        attrs
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    };
+    if let Some(charset) = get(b"charset") {
+        return html_label(trim_ascii(charset));
+    }
+    let is_content_type = get(b"http-equiv")
+        .map(|v| trim_ascii(v).eq_ignore_ascii_case(b"content-type"))
+        .unwrap_or(false);
+    if is_content_type {
+        let content = String::from_utf8_lossy(get(b"content")?).into_owned();
+        let lower = content.to_ascii_lowercase();
+        let at = lower.find("charset")?;
+        let after = lower[at + 7..].trim_start();
+        let value = after.strip_prefix('=')?.trim_start();
+        let value = value.trim_start_matches(['"', '\'']);
+        let end = value
+            .find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace())
+            .unwrap_or(value.len());
+        return html_label(value[..end].as_bytes());
+    }
+    None
+}
+
+fn starts_with_tag(rest: &[u8], name: &[u8]) -> bool {
+    rest.len() > name.len() + 1
+        && rest[1..=name.len()].eq_ignore_ascii_case(name)
+        && matches!(
+            rest[name.len() + 1],
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>'
+        )
+}
+
+/// Parses `name=value` attributes up to the closing `>`; returns them and the bytes consumed.
+fn parse_attributes(input: &[u8]) -> (Vec<(Vec<u8>, Vec<u8>)>, usize) {
+    let mut attrs = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < input.len() && (input[i].is_ascii_whitespace() || input[i] == b'/') {
+            i += 1;
+        }
+        if i >= input.len() || input[i] == b'>' {
+            return (attrs, (i + 1).min(input.len()));
+        }
+        let start = i;
+        while i < input.len()
+            && !input[i].is_ascii_whitespace()
+            && !matches!(input[i], b'=' | b'>' | b'/')
+        {
+            i += 1;
+        }
+        let name = input[start..i].to_vec();
+        while i < input.len() && input[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = Vec::new();
+        if i < input.len() && input[i] == b'=' {
+            i += 1;
+            while i < input.len() && input[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i < input.len() && (input[i] == b'"' || input[i] == b'\'') {
+                let quote = input[i];
+                i += 1;
+                let start = i;
+                while i < input.len() && input[i] != quote {
+                    i += 1;
+                }
+                value = input[start..i].to_vec();
+                i += 1;
+            } else {
+                let start = i;
+                while i < input.len() && !input[i].is_ascii_whitespace() && input[i] != b'>' {
+                    i += 1;
+                }
+                value = input[start..i].to_vec();
+            }
+        }
+        if name.is_empty() {
+            i += 1;
+        } else {
+            attrs.push((name, value));
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gbk(text: &str) -> Vec<u8> {
+        GBK.encode(text).0.into_owned()
+    }
+
+    #[test]
+    fn utf8_bom_decides_and_is_stripped() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice("<p>民生</p>".as_bytes());
+        let d = decode(&bytes, None);
+        assert_eq!(
+            (d.encoding, d.source, d.text.as_str()),
+            (UTF_8, EncodingSource::Bom, "<p>民生</p>")
+        );
+    }
+
+    #[test]
+    fn meta_gb2312_decodes_as_gbk() {
+        let bytes = gbk(r#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>文成县</body></html>"#);
+        let d = decode(&bytes, None);
+        assert_eq!((d.encoding, d.source), (GBK, EncodingSource::Meta));
+        assert!(d.text.contains("文成县"));
+        assert_eq!(d.replacement_chars, 0);
+    }
+
+    #[test]
+    fn meta_charset_attribute_is_found() {
+        let bytes = gbk(r#"<meta charset="gb18030"><p>文成县</p>"#);
+        assert_eq!(decode(&bytes, None).encoding, GB18030);
+    }
+
+    #[test]
+    fn charset_in_body_does_not_win() {
+        let bytes = gbk(r#"<html><head><title>t</title></head><body><meta charset="utf-8"><p>文成县人民政府民生实事项目进度</p></body></html>"#);
+        let d = decode(&bytes, None);
+        assert_eq!(d.source, EncodingSource::Sniff);
+        assert!(d.text.contains("文成县人民政府"));
+    }
+
+    #[test]
+    fn commented_out_meta_is_ignored() {
+        assert_eq!(
+            prescan_meta_charset(b"<!-- <meta charset=gbk> --><meta charset=utf-8>"),
+            Some(UTF_8)
+        );
+    }
+
+    #[test]
+    fn gbk_without_declaration_is_sniffed() {
+        let bytes = gbk("<html><body><p>公共服务七优享民生实事项目半年度进度表，为全县老年人免费接种流感疫苗。</p></body></html>");
+        let d = decode(&bytes, None);
+        assert_eq!((d.encoding, d.source), (GBK, EncodingSource::Sniff));
+        assert!(d.text.contains("流感疫苗"));
+    }
+
+    #[test]
+    fn valid_utf8_wins_over_a_gbk_declaration() {
+        let bytes = r#"<meta charset="gbk"><p>文成县</p>"#.as_bytes();
+        let d = decode(bytes, None);
+        assert_eq!((d.encoding, d.source), (UTF_8, EncodingSource::Fallback));
+        assert!(d.note.unwrap().contains("GBK"));
+    }
+
+    #[test]
+    fn gbk_served_as_utf8_falls_back_to_detection() {
+        let bytes = gbk("<html><body><p>公共服务七优享民生实事项目半年度进度表，为全县老年人免费接种流感疫苗。</p></body></html>");
+        let d = decode(&bytes, Some("text/html; charset=utf-8"));
+        assert_eq!((d.encoding, d.source), (GBK, EncodingSource::Fallback));
+        assert_eq!(d.replacement_chars, 0);
+        assert!(d.text.contains("流感疫苗"));
+    }
+
+    #[test]
+    fn header_charset_decides_before_meta() {
+        let bytes = gbk(r#"<meta charset="big5"><p>文成县</p>"#);
+        let d = decode(&bytes, Some("text/html; charset=GBK"));
+        assert_eq!((d.encoding, d.source), (GBK, EncodingSource::Header));
+    }
+
+    #[test]
+    fn pure_ascii_without_declaration_is_default_utf8() {
+        let d = decode(b"<p>hello</p>", None);
+        assert_eq!((d.encoding, d.source), (UTF_8, EncodingSource::Default));
+    }
+
+    #[test]
+    fn occasional_malformed_bytes_are_counted_not_redecoded() {
+        let mut bytes = br#"<meta charset="utf-8"><p>"#.to_vec();
+        bytes.extend_from_slice("公共服务七优享民生实事项目".repeat(10).as_bytes());
+        bytes.push(0xFF);
+        let d = decode(&bytes, None);
+        assert_eq!((d.encoding, d.source), (UTF_8, EncodingSource::Meta));
+        assert_eq!(d.replacement_chars, 1);
+        assert!(d.text.ends_with("项目\u{FFFD}"));
+    }
+
+    #[test]
+    fn content_type_charset_parsing() {
+        assert_eq!(
+            charset_from_content_type("text/html; charset=\"gb2312\""),
+            Some(GBK)
+        );
+        assert_eq!(charset_from_content_type("text/html"), None);
+        assert_eq!(charset_from_content_type("text/html; charset=nonsense"), None);
+    }
+}

@@ -1,0 +1,277 @@
+//! One `<table>` -> a rectangular grid of cell texts, rowspan/colspan expanded.
+//!
+//! This is the HTML table model, simplified: rows come from the table's own `<tr>`s (directly
+//! or through `<thead>`/`<tbody>`/`<tfoot>`, never from nested tables), a cell occupies every
+//! slot its spans cover, and every slot it covers carries its text and its origin, so a
+//! rowspan-merged 牵头单位 gives its text to each row and a group row spanning the table can
+//! be recognised as one merged cell. Short rows are padded with empty slots.
+//!
+//! Spans are clamped as browsers clamp them (colspan ≤ 1000, rowspan to the table's end), and a
+//! table whose expansion would exceed `MAX_CELLS` is refused rather than allowed to eat memory.
+
+use super::text::element_text;
+use scraper::ElementRef;
+
+/// Browsers ignore colspan values above 1000.
+const MAX_COLSPAN: usize = 1000;
+/// A grid larger than this is not a progress table; refuse it instead of allocating it.
+pub const MAX_CELLS: usize = 1_000_000;
+
+/// One slot of the grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    /// Normalized text of the originating cell (empty for padding).
+    pub text: String,
+    /// The originating cell was a `<th>`.
+    pub is_th: bool,
+    /// Row and column of the originating cell's top-left slot; `None` for padding.
+    pub origin: Option<(usize, usize)>,
+    /// The originating cell's spans (after clamping).
+    pub rowspan: usize,
+    pub colspan: usize,
+}
+
+impl Cell {
+    fn padding() -> Cell {
+        Cell {
+            text: String::new(),
+            is_th: false,
+            origin: None,
+            rowspan: 1,
+            colspan: 1,
+        }
+    }
+}
+
+/// A table as a rectangle of slots.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Grid {
+    /// The `<caption>` text, if any.
+    pub caption: Option<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Grid {
+    pub fn width(&self) -> usize {
+        self.rows.first().map_or(0, Vec::len)
+    }
+
+    /// The cell texts, row by row: what duplicate detection compares.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.rows.iter().flatten().map(|c| c.text.as_str())
+    }
+
+    /// The texts of one row.
+    pub fn row_texts(&self, row: usize) -> Vec<String> {
+        self.rows
+            .get(row)
+            .map(|r| r.iter().map(|c| c.text.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Why a table could not be turned into a grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GridError {
+    TooLarge { cells: usize },
+}
+
+struct RawCell {
+    text: String,
+    is_th: bool,
+    rowspan: Option<usize>, // None = rowspan="0": to the end of the table
+    colspan: usize,
+}
+
+/// The rows of `table` (not of nested tables), each as its cells.
+fn raw_rows(table: ElementRef<'_>) -> (Option<String>, Vec<Vec<RawCell>>) {
+    let mut caption = None;
+    let mut rows = Vec::new();
+    for child in table.children().filter_map(ElementRef::wrap) {
+        match child.value().name() {
+            "caption" => {
+                let text = element_text(child);
+                if !text.is_empty() {
+                    caption = Some(text);
+                }
+            }
+            "thead" | "tbody" | "tfoot" => {
+                for tr in child.children().filter_map(ElementRef::wrap) {
+                    if tr.value().name() == "tr" {
+                        rows.push(raw_cells(tr));
+                    }
+                }
+            }
+            "tr" => rows.push(raw_cells(child)),
+            _ => {}
+        }
+    }
+    (caption, rows)
+}
+
+fn raw_cells(tr: ElementRef<'_>) -> Vec<RawCell> {
+    tr.children()
+        .filter_map(ElementRef::wrap)
+        .filter(|c| matches!(c.value().name(), "td" | "th"))
+        .map(|cell| {
+            let span = |name: &str| {
+                cell.value()
+                    .attr(name)
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+            };
+            RawCell {
+                text: element_text(cell),
+                is_th: cell.value().name() == "th",
+                colspan: span("colspan").unwrap_or(1).clamp(1, MAX_COLSPAN),
+                rowspan: match span("rowspan") {
+                    Some(0) => None,
+                    Some(n) => Some(n),
+                    None => Some(1),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Builds the grid of `table`.
+pub fn build(table: ElementRef<'_>) -> Result<Grid, GridError> {
+    let (caption, raw) = raw_rows(table);
+    let row_count = raw.len();
+    let mut slots: Vec<Vec<Option<Cell>>> = vec![Vec::new(); row_count];
+    let mut cells = 0usize;
+    for (r, row) in raw.into_iter().enumerate() {
+        let mut c = 0;
+        for raw_cell in row {
+            while slots[r].get(c).is_some_and(Option::is_some) {
+                c += 1;
+            }
+            let rowspan = raw_cell
+                .rowspan
+                .unwrap_or(row_count - r)
+                .clamp(1, row_count - r);
+            let colspan = raw_cell.colspan;
+            cells = cells.saturating_add(rowspan.saturating_mul(colspan));
+            if cells > MAX_CELLS {
+                return Err(GridError::TooLarge { cells });
+            }
+            for slot_row in slots.iter_mut().skip(r).take(rowspan) {
+                if slot_row.len() < c + colspan {
+                    slot_row.resize(c + colspan, None);
+                }
+                for slot in slot_row.iter_mut().skip(c).take(colspan) {
+                    *slot = Some(Cell {
+                        text: raw_cell.text.clone(),
+                        is_th: raw_cell.is_th,
+                        origin: Some((r, c)),
+                        rowspan,
+                        colspan,
+                    });
+                }
+            }
+            c += colspan;
+        }
+    }
+    let width = slots.iter().map(Vec::len).max().unwrap_or(0);
+    if width.saturating_mul(row_count) > MAX_CELLS {
+        return Err(GridError::TooLarge {
+            cells: width.saturating_mul(row_count),
+        });
+    }
+    let rows = slots
+        .into_iter()
+        .map(|row| {
+            let mut row: Vec<Cell> = row
+                .into_iter()
+                .map(|s| s.unwrap_or_else(Cell::padding))
+                .collect();
+            row.resize_with(width, Cell::padding);
+            row
+        })
+        .collect();
+    Ok(Grid { caption, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::{Html, Selector};
+
+    fn grid(html: &str) -> Grid {
+        let doc = Html::parse_document(html);
+        let table = Selector::parse("table").unwrap();
+        build(doc.select(&table).next().unwrap()).unwrap()
+    }
+
+    fn texts(g: &Grid) -> Vec<Vec<&str>> {
+        g.rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn rowspan_gives_its_text_to_every_covered_row() {
+        let g = grid(
+            "<table><tr><td rowspan=2>医疗卫生</td><td>a</td></tr><tr><td>b</td></tr></table>",
+        );
+        assert_eq!(texts(&g), vec![vec!["医疗卫生", "a"], vec!["医疗卫生", "b"]]);
+        assert_eq!(g.rows[1][0].origin, Some((0, 0)));
+    }
+
+    #[test]
+    fn colspan_fills_the_row_and_short_rows_are_padded() {
+        let g = grid("<table><tr><td colspan=3>一、医疗卫生</td></tr><tr><td>1</td></tr></table>");
+        assert_eq!(
+            texts(&g),
+            vec![vec!["一、医疗卫生", "一、医疗卫生", "一、医疗卫生"], vec!["1", "", ""]]
+        );
+        assert_eq!(g.rows[1][1].origin, None);
+    }
+
+    #[test]
+    fn rowspan_and_colspan_together_place_later_cells_right() {
+        let g = grid(
+            "<table><tr><td rowspan=2>序号</td><td colspan=2>完成情况</td></tr>\
+             <tr><td>完成率</td><td>名次</td></tr></table>",
+        );
+        assert_eq!(
+            texts(&g),
+            vec![vec!["序号", "完成情况", "完成情况"], vec!["序号", "完成率", "名次"]]
+        );
+    }
+
+    #[test]
+    fn rowspan_zero_and_oversized_spans_are_clamped_to_the_table() {
+        let g = grid("<table><tr><td rowspan=0>a</td><td rowspan=99>b</td></tr><tr><td>c</td></tr></table>");
+        assert_eq!(texts(&g), vec![vec!["a", "b", ""], vec!["a", "b", "c"]]);
+    }
+
+    #[test]
+    fn nested_table_rows_are_not_the_outer_tables_rows() {
+        let g = grid("<table><tr><td><table><tr><td>x</td></tr><tr><td>y</td></tr></table></td></tr></table>");
+        assert_eq!(g.rows.len(), 1);
+        assert_eq!(g.rows[0][0].text, "x y");
+    }
+
+    #[test]
+    fn caption_is_kept_apart_from_rows() {
+        let g = grid("<table><caption> 进度表 </caption><tr><td>1</td></tr></table>");
+        assert_eq!(g.caption.as_deref(), Some("进度表"));
+        assert_eq!(g.rows.len(), 1);
+    }
+
+    #[test]
+    fn huge_spans_are_refused_not_allocated() {
+        let mut html = String::from("<table>");
+        for _ in 0..2000 {
+            html.push_str("<tr><td colspan=1000>x</td></tr>");
+        }
+        html.push_str("</table>");
+        let doc = Html::parse_document(&html);
+        let table = Selector::parse("table").unwrap();
+        assert!(matches!(
+            build(doc.select(&table).next().unwrap()),
+            Err(GridError::TooLarge { .. })
+        ));
+    }
+}

@@ -1,0 +1,263 @@
+//! Page metadata as written on the page: the headline, 来源, 发布机构, 发布日期 and the 备注
+//! lines. Values are kept as text; `normalize` types them (dates) and chooses among them.
+//!
+//! County templates put these in a metadata line (`发布日期:2024-08-28 16:34:00 来源:文成县
+//! 浏览量:`), in a 信息公开 key/value table (`发布机构 | 泰顺县人民政府办公室`), or both. A
+//! label counts only where it stands as a label: `资金来源：` inside a project text is not
+//! 来源, and 成文日期 is never a publication date.
+
+use super::text::normalize_space;
+use super::Line;
+use scraper::{Html, Selector};
+use std::sync::LazyLock;
+
+/// Metadata text found on the page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageMeta {
+    /// The article headline.
+    pub title: Option<String>,
+    /// Values labelled 来源 / 信息来源, in document order.
+    pub sources: Vec<String>,
+    /// Values labelled 发布机构.
+    pub issuers: Vec<String>,
+    /// Values labelled 发布日期 / 发布时间 (raw text starting at the date).
+    pub published: Vec<String>,
+    /// 备注 lines outside tables, without the label, deduplicated, in document order.
+    pub notes: Vec<String>,
+}
+
+static TITLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("head title").unwrap());
+static META: LazyLock<Selector> = LazyLock::new(|| Selector::parse("meta[name][content]").unwrap());
+
+/// Words that end a metadata value written on one line with other labels.
+const VALUE_STOPS: &[&str] = &[
+    "浏览", "点击", "字体", "发布", "作者", "阅读", "访问", "打印", "分享", "责任编辑", "编辑",
+    "信息来源", "来源", "【", "[", "|", "｜",
+];
+
+pub fn collect(document: &Html, lines: &[Line], headings: &[String]) -> PageMeta {
+    let html_title = document
+        .select(&TITLE)
+        .next()
+        .map(|t| normalize_space(&t.text().collect::<String>()))
+        .filter(|t| !t.is_empty());
+    let article_title = document
+        .select(&META)
+        .find(|m| {
+            m.value()
+                .attr("name")
+                .is_some_and(|n| n.eq_ignore_ascii_case("ArticleTitle"))
+        })
+        .and_then(|m| m.value().attr("content"))
+        .map(normalize_space)
+        .filter(|t| !t.is_empty());
+
+    let sources = labelled(lines, &["信息来源", "文章来源", "来源"])
+        .into_iter()
+        .filter_map(|v| first_word(&v))
+        .collect();
+    let issuers = labelled(lines, &["发布机构"])
+        .into_iter()
+        .filter_map(|v| first_word(&v))
+        .collect();
+    let published = labelled(lines, &["发布日期", "发布时间"]);
+
+    let mut notes: Vec<String> = Vec::new();
+    for line in lines.iter().filter(|l| !l.in_table) {
+        if let Some(note) = strip_note_label(&line.text) {
+            if !note.is_empty() && !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+
+    PageMeta {
+        title: choose_title(article_title, html_title, headings),
+        sources,
+        issuers,
+        published,
+        notes,
+    }
+}
+
+/// `备注：xxx` -> `xxx`; `None` when the text does not start with the 备注 label.
+pub fn strip_note_label(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix("备注")?;
+    let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '：'));
+    Some(rest.trim().to_string())
+}
+
+/// The headline: the CMS's ArticleTitle meta, else the heading that the `<title>`'s first
+/// segment names (exactly, else by containment), else that segment, else the first heading.
+fn choose_title(
+    article_title: Option<String>,
+    html_title: Option<String>,
+    headings: &[String],
+) -> Option<String> {
+    if article_title.is_some() {
+        return article_title;
+    }
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    if let Some(segment) = html_title.as_deref().and_then(first_segment) {
+        let seg = squeeze(segment);
+        let exact = headings.iter().find(|h| squeeze(h) == seg);
+        let near = || {
+            headings.iter().find(|h| {
+                let h = squeeze(h);
+                h.chars().count() >= 4 && (h.contains(&seg) || seg.contains(&h))
+            })
+        };
+        return Some(exact.or_else(near).cloned().unwrap_or_else(|| segment.to_string()));
+    }
+    headings.first().cloned()
+}
+
+/// `进度表 - 文成县人民政府` -> `进度表`: the part of a `<title>` before the site name.
+fn first_segment(title: &str) -> Option<&str> {
+    const SEPARATORS: &[&str] = &[" - ", " _ ", "_", "|", "｜", " — ", "－", "--", " -"];
+    let end = SEPARATORS
+        .iter()
+        .filter_map(|sep| title.find(sep))
+        .filter(|&at| at > 0)
+        .min()
+        .unwrap_or(title.len());
+    let segment = title[..end].trim();
+    (!segment.is_empty()).then_some(segment)
+}
+
+/// Values written after any of `labels`: `label:value` on one line, or a line holding only the
+/// label (a key/value table cell) followed by the value on the next line.
+fn labelled(lines: &[Line], labels: &[&str]) -> Vec<String> {
+    let mut values = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let text = line.text.as_str();
+        let mut search_from = 0;
+        while let Some((at, label)) = find_label(text, search_from, labels) {
+            search_from = at + label.len();
+            let rest = &text[at + label.len()..];
+            let trimmed = rest.trim_start();
+            if let Some(value) = trimmed
+                .strip_prefix(':')
+                .or_else(|| trimmed.strip_prefix('：'))
+            {
+                let value = value.trim();
+                if !value.is_empty() {
+                    values.push(value.to_string());
+                } else if let Some(next) = lines.get(i + 1) {
+                    values.push(next.text.clone());
+                }
+            } else if trimmed.is_empty() && text[..at].trim().is_empty() {
+                if let Some(next) = lines.get(i + 1) {
+                    values.push(next.text.clone());
+                }
+            }
+        }
+    }
+    values
+}
+
+/// The first occurrence at or after `from` of a label that stands as a label: at the start,
+/// or after a character that is not a Chinese character.
+fn find_label<'l>(text: &str, from: usize, labels: &[&'l str]) -> Option<(usize, &'l str)> {
+    let mut best: Option<(usize, &str)> = None;
+    for &label in labels {
+        let mut start = from;
+        while let Some(pos) = text[start..].find(label) {
+            let at = start + pos;
+            let before = text[..at].chars().next_back();
+            let stands_alone = before.is_none_or(|c| !is_han(c));
+            if stands_alone {
+                if best.is_none_or(|(b, _)| at < b) {
+                    best = Some((at, label));
+                }
+                break;
+            }
+            start = at + label.len();
+        }
+    }
+    best
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFD)
+}
+
+/// A publisher value written on a metadata line: up to the first space or the next label.
+fn first_word(value: &str) -> Option<String> {
+    let mut end = value.find(char::is_whitespace).unwrap_or(value.len());
+    for stop in VALUE_STOPS {
+        if let Some(at) = value[..end].find(stop) {
+            if at > 0 {
+                end = end.min(at);
+            }
+        }
+    }
+    let word = value[..end]
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '：' | ',' | '，' | ';' | '；'));
+    (!word.is_empty()).then(|| word.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(texts: &[&str]) -> Vec<Line> {
+        texts
+            .iter()
+            .map(|t| Line {
+                text: t.to_string(),
+                in_table: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn metadata_line_gives_date_and_source() {
+        let l = lines(&["发布日期:2024-08-28 16:34:00 来源:文成县 浏览量: 字体:[ ]"]);
+        assert_eq!(
+            labelled(&l, &["发布日期", "发布时间"]),
+            vec!["2024-08-28 16:34:00 来源:文成县 浏览量: 字体:[ ]"]
+        );
+        let sources: Vec<_> = labelled(&l, &["来源"])
+            .iter()
+            .filter_map(|v| first_word(v))
+            .collect();
+        assert_eq!(sources, vec!["文成县"]);
+    }
+
+    #[test]
+    fn key_value_cells_give_the_next_line() {
+        let l = lines(&["索引号", "001008003/2024-01234", "发布机构", "泰顺县人民政府办公室"]);
+        assert_eq!(labelled(&l, &["发布机构"]), vec!["泰顺县人民政府办公室"]);
+    }
+
+    #[test]
+    fn label_inside_a_word_is_not_a_label() {
+        let l = lines(&["资金来源：县财政", "成文日期：2024-01-02"]);
+        assert!(labelled(&l, &["来源"]).is_empty());
+        assert!(labelled(&l, &["发布日期"]).is_empty());
+    }
+
+    #[test]
+    fn source_value_stops_at_the_next_label() {
+        assert_eq!(first_word("泰顺县卫健局浏览次数：12").as_deref(), Some("泰顺县卫健局"));
+    }
+
+    #[test]
+    fn note_label_is_stripped() {
+        assert_eq!(
+            strip_note_label("备注:省政府十大民生实事名称前标*的16个项目").as_deref(),
+            Some("省政府十大民生实事名称前标*的16个项目")
+        );
+        assert_eq!(strip_note_label("说明：x"), None);
+    }
+
+    #[test]
+    fn title_is_the_heading_the_title_tag_names() {
+        let headings = vec!["文成县人民政府".to_string(), "民生实事进度表".to_string()];
+        assert_eq!(
+            choose_title(None, Some("民生实事进度表 - 文成县人民政府".into()), &headings).as_deref(),
+            Some("民生实事进度表")
+        );
+    }
+}

@@ -1,0 +1,341 @@
+//! Extract: decoded HTML -> `Page { meta, tables }`. Pure: no network, no disk.
+//!
+//! What this stage owns:
+//! - every `<table>` in document order as a rectangular [`Grid`] (rowspan/colspan expanded,
+//!   see `grid.rs`), with what stands between it and the previous table (nothing, a 续表
+//!   heading, or other content) so that `normalize` can join continuation tables;
+//! - duplicate sections dropped by *content*: the 文成县 seed page renders the article body twice
+//!   (two CMS templates with different metadata lines), so a table whose cell texts equal an
+//!   earlier table's is dropped and counted; two different tables both stay;
+//! - the page's metadata text (title, 来源, 发布机构, 发布日期, 备注 lines), see `meta.rs`.
+//!
+//! What it does not do: decide which tables are progress tables or what a header means —
+//! that is `normalize`, which knows the header synonyms.
+//!
+//! ```
+//! let page = minsheng::extract::extract(
+//!     "<html><body><h1>进度表</h1><table><tr><td>序号</td></tr></table>\
+//!      <table><tr><td>序号</td></tr></table></body></html>",
+//! );
+//! assert_eq!((page.tables.len(), page.duplicates_dropped), (1, 1));
+//! ```
+
+pub mod grid;
+pub mod meta;
+pub mod text;
+
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+pub use grid::{Cell, Grid, GridError};
+pub use meta::PageMeta;
+
+/// What stands between a table and the table boundary before it (the previous table's end,
+/// or the enclosing table's start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preceded {
+    /// Only whitespace or empty elements (`<p>&nbsp;</p>`).
+    Nothing,
+    /// A 续表 ("continued") heading and nothing else.
+    ContinuationHeading,
+    /// Text, a heading, or the start of the document.
+    Other,
+}
+
+/// One distinct table of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Position among all `<table>` elements of the page, duplicates included.
+    pub position: usize,
+    pub grid: Grid,
+    pub preceded_by: Preceded,
+    /// The table holds other tables in its cells (a layout frame).
+    pub contains_tables: bool,
+    /// The grid could not be built (e.g. absurd spans); `grid` is empty then.
+    pub problem: Option<GridError>,
+}
+
+/// Everything the later stages need from one HTML document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub meta: PageMeta,
+    /// Distinct tables in document order (outer tables before the tables inside them).
+    pub tables: Vec<Table>,
+    /// How many tables were dropped because an earlier table had the same cell texts.
+    pub duplicates_dropped: usize,
+    /// The document has no `</body>` or `</html>`: the bytes stop mid-page.
+    pub truncated: bool,
+}
+
+/// Parses `html` and extracts its tables and metadata.
+pub fn extract(html: &str) -> Page {
+    let document = Html::parse_document(html);
+    let mut walk = Walk::default();
+    walk.run(&document);
+
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut tables: Vec<Table> = Vec::new();
+    let mut duplicates_dropped = 0;
+    for table in walk.tables {
+        let key = fingerprint(&table.grid);
+        let candidates = seen.entry(key).or_default();
+        let duplicate = table.problem.is_none()
+            && candidates.iter().any(|&i| same_content(&tables[i], &table));
+        if duplicate {
+            duplicates_dropped += 1;
+            continue;
+        }
+        candidates.push(tables.len());
+        tables.push(table);
+    }
+
+    Page {
+        meta: meta::collect(&document, &walk.lines, &walk.headings),
+        tables,
+        duplicates_dropped,
+        truncated: is_truncated(html),
+    }
+}
+
+/// Two tables are the same when their cell texts are equal; a layout frame is never the same
+/// as a table it holds, even when the frame's only cell has the same text.
+fn same_content(a: &Table, b: &Table) -> bool {
+    a.contains_tables == b.contains_tables
+        && a.grid.width() == b.grid.width()
+        && a.grid.texts().eq(b.grid.texts())
+}
+
+fn fingerprint(grid: &Grid) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    grid.width().hash(&mut hasher);
+    for text in grid.texts() {
+        text.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+fn is_truncated(html: &str) -> bool {
+    let tail_start = html.len().saturating_sub(64 * 1024);
+    let tail_start = (tail_start..html.len())
+        .find(|&i| html.is_char_boundary(i))
+        .unwrap_or(html.len());
+    let tail = html[tail_start..].to_ascii_lowercase();
+    !(tail.contains("</html") || tail.contains("</body"))
+}
+
+/// A line of page text, as a reader sees it between block boundaries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    /// The line is inside a table cell.
+    pub in_table: bool,
+}
+
+/// One pass over the document: tables with their context, text lines, heading candidates.
+#[derive(Default)]
+struct Walk {
+    tables: Vec<Table>,
+    lines: Vec<Line>,
+    headings: Vec<String>,
+    line: String,
+    between: String,
+    hidden_depth: usize,
+    table_depth: usize,
+}
+
+impl Walk {
+    fn run(&mut self, document: &Html) {
+        for edge in document.root_element().traverse() {
+            match edge {
+                Edge::Open(node) => match node.value() {
+                    Node::Element(el) => {
+                        let name = el.name();
+                        if text::is_hidden_element(name) {
+                            self.hidden_depth += 1;
+                            continue;
+                        }
+                        if self.hidden_depth > 0 {
+                            continue;
+                        }
+                        if text::is_block_element(name) {
+                            self.flush_line();
+                            text::push_break(&mut self.between);
+                        }
+                        let Some(element) = ElementRef::wrap(node) else {
+                            continue;
+                        };
+                        if name == "table" {
+                            self.open_table(element);
+                        } else if is_heading_candidate(element) {
+                            let heading = text::element_text(element);
+                            if !heading.is_empty() {
+                                self.headings.push(heading);
+                            }
+                        }
+                    }
+                    Node::Text(t) if self.hidden_depth == 0 => {
+                        text::push_raw(&mut self.line, t);
+                        text::push_raw(&mut self.between, t);
+                    }
+                    _ => {}
+                },
+                Edge::Close(node) => {
+                    if let Node::Element(el) = node.value() {
+                        let name = el.name();
+                        if text::is_hidden_element(name) {
+                            self.hidden_depth = self.hidden_depth.saturating_sub(1);
+                            continue;
+                        }
+                        if self.hidden_depth > 0 {
+                            continue;
+                        }
+                        if text::is_block_element(name) {
+                            self.flush_line();
+                        }
+                        if name == "table" {
+                            self.table_depth = self.table_depth.saturating_sub(1);
+                            self.between.clear();
+                        }
+                    }
+                }
+            }
+        }
+        self.flush_line();
+    }
+
+    fn open_table(&mut self, element: ElementRef<'_>) {
+        let preceded_by = classify_between(&self.between);
+        self.between.clear();
+        let contains_tables = element
+            .descendants()
+            .skip(1)
+            .filter_map(ElementRef::wrap)
+            .any(|e| e.value().name() == "table");
+        let (grid, problem) = match grid::build(element) {
+            Ok(grid) => (grid, None),
+            Err(e) => (Grid::default(), Some(e)),
+        };
+        self.tables.push(Table {
+            position: self.tables.len(),
+            grid,
+            preceded_by,
+            contains_tables,
+            problem,
+        });
+        self.table_depth += 1;
+    }
+
+    fn flush_line(&mut self) {
+        if self.line.is_empty() {
+            return;
+        }
+        let text = text::collapse_whitespace(&self.line);
+        self.line.clear();
+        if !text.is_empty() {
+            self.lines.push(Line {
+                text,
+                in_table: self.table_depth > 0,
+            });
+        }
+    }
+}
+
+fn classify_between(raw: &str) -> Preceded {
+    let text = text::collapse_whitespace(raw);
+    if text.is_empty() {
+        return Preceded::Nothing;
+    }
+    let bare: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"()（）:：【】[]".contains(*c))
+        .collect();
+    if bare.starts_with("续表") && bare.chars().count() <= 12 {
+        Preceded::ContinuationHeading
+    } else {
+        Preceded::Other
+    }
+}
+
+/// Elements that may hold the article headline: `<h1>`–`<h3>` and elements with a class
+/// naming a title (`con-title`, `article-title`, `title`, `tit`).
+fn is_heading_candidate(element: ElementRef<'_>) -> bool {
+    let el = element.value();
+    matches!(el.name(), "h1" | "h2" | "h3")
+        || el.classes().any(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("title") || c == "tit" || c.ends_with("-tit") || c.ends_with("_tit")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_identical_tables_keep_the_first_and_count_one_duplicate() {
+        let page = extract(
+            "<html><body><table><tr><td>序号</td><td>项目内容</td></tr></table>\
+             <p>x</p><table><tr><td>序号</td><td>项目内容</td></tr></table></body></html>",
+        );
+        assert_eq!(page.tables.len(), 1);
+        assert_eq!(page.tables[0].position, 0);
+        assert_eq!(page.duplicates_dropped, 1);
+    }
+
+    #[test]
+    fn tables_differing_in_one_cell_are_both_kept() {
+        let page = extract(
+            "<html><body><table><tr><td>1</td><td>20%</td></tr></table>\
+             <table><tr><td>1</td><td>30%</td></tr></table></body></html>",
+        );
+        assert_eq!(page.tables.len(), 2);
+        assert_eq!(page.duplicates_dropped, 0);
+    }
+
+    #[test]
+    fn whitespace_differences_do_not_make_tables_distinct() {
+        let page = extract(
+            "<html><body><table><tr><td> 县卫健局&nbsp;</td></tr></table>\
+             <table><tr><td><p>县卫健局</p></td></tr></table></body></html>",
+        );
+        assert_eq!(page.duplicates_dropped, 1);
+    }
+
+    #[test]
+    fn what_stands_between_tables_is_classified() {
+        let page = extract(
+            "<html><body><p>标题</p><table><tr><td>a</td></tr></table>\
+             <p>&nbsp;</p><table><tr><td>b</td></tr></table>\
+             <p>续表</p><table><tr><td>c</td></tr></table>\
+             <h3>二、其他</h3><table><tr><td>d</td></tr></table></body></html>",
+        );
+        let preceded: Vec<_> = page.tables.iter().map(|t| t.preceded_by).collect();
+        assert_eq!(
+            preceded,
+            vec![
+                Preceded::Other,
+                Preceded::Nothing,
+                Preceded::ContinuationHeading,
+                Preceded::Other
+            ]
+        );
+    }
+
+    #[test]
+    fn layout_frames_are_marked() {
+        let page = extract(
+            "<html><body><table><tr><td><table><tr><td>x</td></tr></table></td></tr></table></body></html>",
+        );
+        assert_eq!(page.tables.len(), 2);
+        assert!(page.tables[0].contains_tables);
+        assert!(!page.tables[1].contains_tables);
+    }
+
+    #[test]
+    fn a_page_without_closing_tags_is_truncated() {
+        assert!(extract("<html><body><table><tr><td>1</td>").truncated);
+        assert!(!extract("<html><body></body></html>").truncated);
+    }
+}

@@ -1,0 +1,235 @@
+//! The text of an element, with whitespace normalized the way a reader sees it.
+//!
+//! - `&nbsp;`, U+3000 and every whitespace run collapse to one space, trimmed at the ends;
+//! - `<br>` and block boundaries (`<p>`, `<div>`, cells, rows…) count as whitespace, even
+//!   between two Chinese characters (two paragraphs in a cell stay apart);
+//! - a run of *source* whitespace that contains a line break between two CJK characters is
+//!   removed entirely: Word and TRS editors hard-wrap long lines in their HTML
+//!   (`示范\n      食堂` is `示范食堂`). This is the CSS Text segment-break rule;
+//! - zero-width spaces and stray BOMs are dropped;
+//! - `<script>`, `<style>`, `<template>` and `<noscript>` contribute nothing.
+
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Node};
+
+/// Marks a `<br>` or block boundary in the raw text until whitespace is collapsed.
+const HARD_BREAK: char = '\u{1}';
+
+/// Elements whose content is not page text.
+pub fn is_hidden_element(name: &str) -> bool {
+    matches!(name, "script" | "style" | "template" | "noscript" | "head")
+}
+
+/// Elements whose boundaries separate words.
+pub fn is_block_element(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "thead"
+            | "tbody"
+            | "tfoot"
+            | "caption"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "nav"
+            | "blockquote"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "hr"
+            | "pre"
+            | "form"
+            | "center"
+    )
+}
+
+/// The normalized text of `element` and everything inside it.
+pub fn element_text(element: ElementRef<'_>) -> String {
+    let mut raw = String::new();
+    let mut hidden_depth = 0usize;
+    for edge in element.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) => {
+                    let name = el.name();
+                    if is_hidden_element(name) {
+                        hidden_depth += 1;
+                    } else if hidden_depth == 0 && is_block_element(name) {
+                        raw.push(HARD_BREAK);
+                    }
+                }
+                Node::Text(text) if hidden_depth == 0 => push_raw(&mut raw, text),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(el) = node.value() {
+                    let name = el.name();
+                    if is_hidden_element(name) {
+                        hidden_depth = hidden_depth.saturating_sub(1);
+                    } else if hidden_depth == 0 && is_block_element(name) {
+                        raw.push(HARD_BREAK);
+                    }
+                }
+            }
+        }
+    }
+    collapse_whitespace(&raw)
+}
+
+/// Appends source text, keeping the hard-break marker out of it.
+pub fn push_raw(raw: &mut String, text: &str) {
+    if text.contains(HARD_BREAK) {
+        raw.push_str(&text.replace(HARD_BREAK, " "));
+    } else {
+        raw.push_str(text);
+    }
+}
+
+/// Appends a `<br>`/block boundary.
+pub fn push_break(raw: &mut String) {
+    raw.push(HARD_BREAK);
+}
+
+fn is_space(c: char) -> bool {
+    c == HARD_BREAK || c.is_whitespace()
+}
+
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// East Asian wide characters, as the CSS segment-break rule counts them: CJK ideographs
+/// (all planes), CJK and full-width punctuation, kana, and full-width forms.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF
+        | 0x3000..=0x303F
+        | 0x3040..=0x30FF
+        | 0x3100..=0x31BF
+        | 0x31F0..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x20000..=0x3FFFD)
+}
+
+/// Collapses whitespace runs as described in the module documentation.
+pub fn collapse_whitespace(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut pending: Option<(bool, bool)> = None; // (has hard break, has line break)
+    let mut prev: Option<char> = None;
+    for c in raw.chars() {
+        if is_zero_width(c) {
+            continue;
+        }
+        if is_space(c) {
+            let (hard, newline) = pending.unwrap_or((false, false));
+            pending = Some((hard || c == HARD_BREAK, newline || c == '\n' || c == '\r'));
+            continue;
+        }
+        if let Some((hard, newline)) = pending.take() {
+            if let Some(p) = prev {
+                let joined = !hard && newline && is_cjk(p) && is_cjk(c);
+                if !joined {
+                    out.push(' ');
+                }
+            }
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
+}
+
+/// Collapses whitespace in plain text (no markup, so no hard breaks).
+pub fn normalize_space(text: &str) -> String {
+    collapse_whitespace(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::{Html, Selector};
+
+    fn cell_text(html: &str) -> String {
+        let doc = Html::parse_fragment(html);
+        let td = Selector::parse("td").unwrap();
+        element_text(doc.select(&td).next().unwrap())
+    }
+
+    #[test]
+    fn nbsp_and_ideographic_space_collapse() {
+        assert_eq!(
+            cell_text("<table><tr><td>&nbsp; 县总工会\u{3000}\u{3000} &nbsp;</td></tr></table>"),
+            "县总工会"
+        );
+    }
+
+    #[test]
+    fn source_line_break_between_cjk_is_removed() {
+        assert_eq!(
+            cell_text("<table><tr><td>实施中小学校“示范\n      食堂”建设行动</td></tr></table>"),
+            "实施中小学校“示范食堂”建设行动"
+        );
+    }
+
+    #[test]
+    fn source_line_break_between_cjk_and_latin_is_one_space() {
+        assert_eq!(
+            cell_text("<table><tr><td>接种二价HPV\n疫苗</td></tr></table>"),
+            "接种二价HPV 疫苗"
+        );
+    }
+
+    #[test]
+    fn paragraph_and_br_boundaries_are_spaces_even_between_cjk() {
+        assert_eq!(
+            cell_text("<table><tr><td><p>省政府十大</p><p>民生实事名称</p></td></tr></table>"),
+            "省政府十大 民生实事名称"
+        );
+        assert_eq!(
+            cell_text("<table><tr><td>完成<br>验收</td></tr></table>"),
+            "完成 验收"
+        );
+    }
+
+    #[test]
+    fn plain_space_between_cjk_is_kept() {
+        assert_eq!(normalize_space("张  三"), "张 三");
+    }
+
+    #[test]
+    fn scripts_contribute_no_text() {
+        assert_eq!(
+            cell_text("<table><tr><td>80%<script>var a = 1;</script></td></tr></table>"),
+            "80%"
+        );
+    }
+
+    #[test]
+    fn word_markup_leaves_only_text() {
+        assert_eq!(
+            cell_text(r#"<table><tr><td><p class="MsoNormal"><span lang="EN-US">20%<o:p></o:p></span></p></td></tr></table>"#),
+            "20%"
+        );
+    }
+}

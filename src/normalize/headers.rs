@@ -1,0 +1,304 @@
+//! Header texts -> fields: the synonym table, and finding the header row(s) of a grid.
+//!
+//! Adding a synonym is one line in [`SYNONYMS`] (and a test). Headers are compared with all
+//! whitespace removed and full-width `（）％` folded, by containment, in the table's order:
+//! `是否省市统一进度(全省县市区名次)` is a status column before it could be anything else.
+
+use super::numbers::fold_width;
+use super::status::scope_of;
+use crate::extract::Grid;
+use crate::record::Scope;
+
+/// A field of Record schema v1 that a column can feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Seq,
+    /// A status cell (`是否…统一进度`): unified_progress, scopes, rank, status_note.
+    Status,
+    /// A separate 名次/排名 column.
+    Rank,
+    Completion,
+    Content,
+    Category,
+    LeadUnit,
+    Leader,
+}
+
+/// Header synonyms, checked in this order; a header containing any synonym maps to its field.
+pub const SYNONYMS: &[(Field, &[&str])] = &[
+    (Field::Seq, &["序号", "编号"]),
+    (Field::Status, &["统一进度"]),
+    (Field::Rank, &["名次", "排名"]),
+    (Field::Completion, &["完成率", "完成进度", "完成比例", "进度(%)"]),
+    (
+        Field::Content,
+        &["项目内容", "目标任务", "建设内容", "工作任务", "主要内容", "任务内容"],
+    ),
+    (Field::Category, &["名称", "类别", "领域"]),
+    (Field::LeadUnit, &["牵头单位", "责任单位", "牵头部门", "责任部门"]),
+    (Field::Leader, &["分管领导", "责任领导", "牵头领导"]),
+];
+
+/// The comparison form of a header: no whitespace, full-width forms folded.
+pub fn header_key(header: &str) -> String {
+    fold_width(header)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The field a header text names, if any.
+pub fn field_of(header: &str) -> Option<Field> {
+    let key = header_key(header);
+    SYNONYMS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| key.contains(w)))
+        .map(|(field, _)| *field)
+}
+
+/// What one column feeds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Field {
+        field: Field,
+        /// For Rank columns: the scope the header names (`全市排名`).
+        scope: Option<Scope>,
+        /// For Completion columns: the header carries `%`, so bare numbers are percentages.
+        percent: bool,
+    },
+    /// Goes to `extra` under the header text.
+    Extra,
+}
+
+/// The header of a progress table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header {
+    /// Grid row where the header starts.
+    pub start: usize,
+    /// How many grid rows it takes (1 or 2).
+    pub height: usize,
+    /// Header text per column (`parent/child` for two-row headers).
+    pub texts: Vec<String>,
+    pub columns: Vec<Column>,
+}
+
+impl Header {
+    /// The first grid row after the header.
+    pub fn body_start(&self) -> usize {
+        self.start + self.height
+    }
+
+    fn fields(&self) -> impl Iterator<Item = Field> + '_ {
+        self.columns.iter().filter_map(|c| match c {
+            Column::Field { field, .. } => Some(*field),
+            Column::Extra => None,
+        })
+    }
+
+    /// A progress table maps at least three fields, one of them content or category.
+    pub fn is_progress(&self) -> bool {
+        let fields: Vec<Field> = self.fields().collect();
+        fields.len() >= 3
+            && fields
+                .iter()
+                .any(|f| matches!(f, Field::Content | Field::Category))
+    }
+}
+
+/// Maps header texts to columns; when two columns name the same field the first wins and the
+/// other goes to `extra`.
+pub fn map_columns(texts: &[String]) -> Vec<Column> {
+    let mut seen: Vec<Field> = Vec::new();
+    texts
+        .iter()
+        .map(|text| match field_of(text) {
+            Some(field) if !seen.contains(&field) => {
+                seen.push(field);
+                let key = header_key(text);
+                Column::Field {
+                    field,
+                    scope: if field == Field::Rank {
+                        rank_scope(&key)
+                    } else {
+                        None
+                    },
+                    percent: key.contains('%'),
+                }
+            }
+            _ => Column::Extra,
+        })
+        .collect()
+}
+
+fn rank_scope(key: &str) -> Option<Scope> {
+    if let Some(at) = key.find("全省").or_else(|| key.find('省')) {
+        return scope_of(&key[at..]);
+    }
+    key.find("全市")
+        .or_else(|| key.find('市'))
+        .and_then(|at| scope_of(&key[at..]))
+}
+
+/// How many rows from the top may stand before the header (caption rows, a title row).
+const MAX_HEADER_SEARCH: usize = 8;
+
+/// Finds the header: the first row (or two-row block) whose texts make a progress table.
+pub fn find_header(grid: &Grid) -> Option<Header> {
+    let rows = grid.rows.len();
+    for start in 0..rows.min(MAX_HEADER_SEARCH) {
+        if start + 1 < rows {
+            if let Some(texts) = two_row_texts(grid, start) {
+                let header = make(start, 2, texts);
+                if header.is_progress() {
+                    return Some(header);
+                }
+            }
+        }
+        let header = make(start, 1, grid.row_texts(start));
+        if header.is_progress() {
+            return Some(header);
+        }
+    }
+    None
+}
+
+/// The header of a table that continues another: the other's columns, when widths agree.
+pub fn header_like(previous: &Header, grid: &Grid) -> Option<Header> {
+    (grid.width() == previous.texts.len()).then(|| Header {
+        start: 0,
+        height: 0,
+        texts: previous.texts.clone(),
+        columns: previous.columns.clone(),
+    })
+}
+
+/// The fields the best row maps, for a skipped table's reason.
+pub fn best_effort_fields(grid: &Grid) -> Vec<String> {
+    (0..grid.rows.len().min(MAX_HEADER_SEARCH))
+        .map(|r| grid.row_texts(r))
+        .map(|texts| {
+            let columns = map_columns(&texts);
+            texts
+                .into_iter()
+                .zip(columns)
+                .filter(|(_, c)| matches!(c, Column::Field { .. }))
+                .map(|(t, _)| t)
+                .collect::<Vec<_>>()
+        })
+        .max_by_key(Vec::len)
+        .unwrap_or_default()
+}
+
+fn make(start: usize, height: usize, texts: Vec<String>) -> Header {
+    let columns = map_columns(&texts);
+    Header {
+        start,
+        height,
+        texts,
+        columns,
+    }
+}
+
+/// Row `r` and `r + 1` as one header: row `r` has a colspan parent, and every column is either
+/// under a parent (child text from row `r + 1`) or one cell spanning both rows.
+fn two_row_texts(grid: &Grid, r: usize) -> Option<Vec<String>> {
+    let top = &grid.rows[r];
+    let bottom = &grid.rows[r + 1];
+    let has_parent = top
+        .iter()
+        .any(|c| c.colspan > 1 && c.origin.is_some_and(|(row, _)| row == r));
+    if !has_parent {
+        return None;
+    }
+    let mut texts = Vec::with_capacity(top.len());
+    for (t, b) in top.iter().zip(bottom) {
+        if t.origin.is_some() && t.origin == b.origin {
+            texts.push(t.text.clone());
+        } else if t.colspan > 1 && b.origin.is_some() {
+            texts.push(format!("{}/{}", t.text, b.text));
+        } else {
+            return None;
+        }
+    }
+    Some(texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_synonym_maps_to_its_field() {
+        for (field, words) in SYNONYMS {
+            for word in *words {
+                assert_eq!(field_of(word), Some(*field), "{word}");
+            }
+        }
+    }
+
+    #[test]
+    fn seed_headers_map_as_the_design_says() {
+        let fields: Vec<_> = [
+            "序号",
+            "省政府十大 民生实事名称",
+            "项目内容",
+            "完成率(%)",
+            "是否省市统一进度(全省县市区名次)",
+            "牵头单位",
+            "分管领导",
+        ]
+        .iter()
+        .map(|h| field_of(h))
+        .collect();
+        assert_eq!(
+            fields,
+            vec![
+                Some(Field::Seq),
+                Some(Field::Category),
+                Some(Field::Content),
+                Some(Field::Completion),
+                Some(Field::Status),
+                Some(Field::LeadUnit),
+                Some(Field::Leader)
+            ]
+        );
+    }
+
+    #[test]
+    fn full_width_percent_header_is_a_percent_completion_column() {
+        let columns = map_columns(&["进度（％）".to_string()]);
+        assert_eq!(
+            columns,
+            vec![Column::Field {
+                field: Field::Completion,
+                scope: None,
+                percent: true
+            }]
+        );
+    }
+
+    #[test]
+    fn second_column_for_a_field_goes_to_extra() {
+        let columns = map_columns(&["类别".to_string(), "项目名称".to_string()]);
+        assert_eq!(columns[1], Column::Extra);
+    }
+
+    #[test]
+    fn rank_column_scope_comes_from_its_header() {
+        let columns = map_columns(&["全市排名".to_string()]);
+        assert_eq!(
+            columns,
+            vec![Column::Field {
+                field: Field::Rank,
+                scope: Some(Scope::City),
+                percent: false
+            }]
+        );
+    }
+
+    #[test]
+    fn unmapped_headers_are_extra() {
+        assert_eq!(field_of("进展情况"), None);
+        assert_eq!(field_of("配合单位"), None);
+    }
+}
