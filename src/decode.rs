@@ -207,8 +207,7 @@ fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> (String, usize) {
     let mut replaced = 0;
     let mut input = bytes;
     loop {
-        let (result, read) =
-            decoder.decode_to_string_without_replacement(input, &mut text, true);
+        let (result, read) = decoder.decode_to_string_without_replacement(input, &mut text, true);
         input = &input[read..];
         match result {
             encoding_rs::DecoderResult::InputEmpty => break,
@@ -301,7 +300,10 @@ pub fn prescan_meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     None
 }
 
-fn meta_encoding(attrs: &[(Vec<u8>, Vec<u8>)]) -> Option<&'static Encoding> {
+/// An attribute of a tag seen by the prescan: (name, value).
+type Attribute = (Vec<u8>, Vec<u8>);
+
+fn meta_encoding(attrs: &[Attribute]) -> Option<&'static Encoding> {
     let get = |name: &[u8]| {
         attrs
             .iter()
@@ -324,7 +326,7 @@ fn meta_encoding(attrs: &[(Vec<u8>, Vec<u8>)]) -> Option<&'static Encoding> {
         let end = value
             .find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace())
             .unwrap_or(value.len());
-        return html_label(value[..end].as_bytes());
+        return html_label(&value.as_bytes()[..end]);
     }
     None
 }
@@ -339,7 +341,7 @@ fn starts_with_tag(rest: &[u8], name: &[u8]) -> bool {
 }
 
 /// Parses `name=value` attributes up to the closing `>`; returns them and the bytes consumed.
-fn parse_attributes(input: &[u8]) -> (Vec<(Vec<u8>, Vec<u8>)>, usize) {
+fn parse_attributes(input: &[u8]) -> (Vec<Attribute>, usize) {
     let mut attrs = Vec::new();
     let mut i = 0;
     loop {
@@ -428,7 +430,9 @@ mod tests {
 
     #[test]
     fn meta_gb2312_decodes_as_gbk() {
-        let bytes = gbk(r#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>文成县</body></html>"#);
+        let bytes = gbk(
+            r#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>文成县</body></html>"#,
+        );
         let d = decode(&bytes, None);
         assert_eq!((d.encoding, d.source), (GBK, EncodingSource::Meta));
         assert!(d.text.contains("文成县"));
@@ -443,7 +447,9 @@ mod tests {
 
     #[test]
     fn charset_in_body_does_not_win() {
-        let bytes = gbk(r#"<html><head><title>t</title></head><body><meta charset="utf-8"><p>文成县人民政府民生实事项目进度</p></body></html>"#);
+        let bytes = gbk(
+            r#"<html><head><title>t</title></head><body><meta charset="utf-8"><p>文成县人民政府民生实事项目进度</p></body></html>"#,
+        );
         let d = decode(&bytes, None);
         assert_eq!(d.source, EncodingSource::Sniff);
         assert!(d.text.contains("文成县人民政府"));
@@ -513,6 +519,9 @@ mod tests {
             Some(GBK)
         );
         assert_eq!(charset_from_content_type("text/html"), None);
-        assert_eq!(charset_from_content_type("text/html; charset=nonsense"), None);
+        assert_eq!(
+            charset_from_content_type("text/html; charset=nonsense"),
+            None
+        );
     }
 }

@@ -182,12 +182,10 @@ impl Output {
     /// Flushes, syncs and renames the three files into place.
     pub fn finish(mut self) -> Result<(), EmitError> {
         let pages_path = self.path(PAGES_JSON);
-        self.pages
-            .write_all(b"\n]\n")
-            .map_err(|source| EmitError {
-                path: pages_path.clone(),
-                source,
-            })?;
+        self.pages.write_all(b"\n]\n").map_err(|source| EmitError {
+            path: pages_path.clone(),
+            source,
+        })?;
         let csv = self.csv.into_inner().map_err(|e| EmitError {
             path: self.dir.join(RECORDS_CSV),
             source: e.into_error(),
@@ -200,7 +198,11 @@ impl Output {
             path: pages_path,
             source: e.into_error(),
         })?;
-        for (file, name) in [(csv, RECORDS_CSV), (jsonl, RECORDS_JSONL), (pages, PAGES_JSON)] {
+        for (file, name) in [
+            (csv, RECORDS_CSV),
+            (jsonl, RECORDS_JSONL),
+            (pages, PAGES_JSON),
+        ] {
             let target = self.dir.join(name);
             file.as_file().sync_all().map_err(|source| EmitError {
                 path: target.clone(),
@@ -258,7 +260,12 @@ mod tests {
     #[test]
     fn record_serializes_with_exactly_the_columns_in_order() {
         let value = serde_json::to_value(record()).unwrap();
-        let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(keys, COLUMNS.to_vec());
     }
 
@@ -290,7 +297,8 @@ mod tests {
         assert!(jsonl.contains("\"县卫健局\""));
         assert!(!jsonl.contains("\\u"));
         let pages: Value =
-            serde_json::from_str(&fs::read_to_string(dir.path().join(PAGES_JSON)).unwrap()).unwrap();
+            serde_json::from_str(&fs::read_to_string(dir.path().join(PAGES_JSON)).unwrap())
+                .unwrap();
         assert_eq!(pages.as_array().unwrap().len(), 1);
         let leftovers: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
@@ -306,7 +314,8 @@ mod tests {
         write_all(dir.path(), false, &[]).unwrap();
         let before = fs::read(dir.path().join(PAGES_JSON)).unwrap();
         let mut out = Output::create(dir.path(), false).unwrap();
-        out.write_page(&PageReport::failed("file:///b.html", "x")).unwrap();
+        out.write_page(&PageReport::failed("file:///b.html", "x"))
+            .unwrap();
         drop(out);
         assert_eq!(fs::read(dir.path().join(PAGES_JSON)).unwrap(), before);
     }

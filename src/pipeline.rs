@@ -87,7 +87,10 @@ fn sniff_not_html(bytes: &[u8]) -> Option<PageError> {
         (b"\xD0\xCF\x11\xE0", "an old Office document (.doc/.xls)"),
         (b"\x1F\x8B", "gzip-compressed data"),
     ];
-    let start = &bytes[bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0)..];
+    let start = &bytes[bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0)..];
     if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| start.starts_with(magic)) {
         return Some(PageError::NotHtml(what));
     }
@@ -191,17 +194,26 @@ mod tests {
 
     #[test]
     fn pdf_is_not_html() {
-        assert_eq!(error_of(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj"), "not an HTML page: a PDF document");
+        assert_eq!(
+            error_of(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj"),
+            "not an HTML page: a PDF document"
+        );
     }
 
     #[test]
     fn binary_data_is_not_html() {
-        assert_eq!(error_of(&[0u8, 1, 2, 3, 200, 201, 0, 7]), "not an HTML page: binary data");
+        assert_eq!(
+            error_of(&[0u8, 1, 2, 3, 200, 201, 0, 7]),
+            "not an HTML page: binary data"
+        );
     }
 
     #[test]
     fn html_without_a_table_says_so() {
-        assert_eq!(error_of(b"<html><body><p>hello</p></body></html>"), "no table on the page");
+        assert_eq!(
+            error_of(b"<html><body><p>hello</p></body></html>"),
+            "no table on the page"
+        );
     }
 
     #[test]

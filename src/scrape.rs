@@ -23,7 +23,10 @@ pub enum Input {
     File(PathBuf),
     Url(String),
     /// An argument that cannot be read at all, with the reason.
-    Invalid { input: String, reason: String },
+    Invalid {
+        input: String,
+        reason: String,
+    },
 }
 
 impl Input {
@@ -105,8 +108,7 @@ fn is_html_file(path: &Path) -> bool {
 
 /// Collects `.html`/`.htm` files below `dir`. Symlinked directories are not followed (no loops).
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries =
-        fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         let path = entry.path();

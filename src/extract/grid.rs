@@ -214,7 +214,10 @@ mod tests {
         let g = grid(
             "<table><tr><td rowspan=2>医疗卫生</td><td>a</td></tr><tr><td>b</td></tr></table>",
         );
-        assert_eq!(texts(&g), vec![vec!["医疗卫生", "a"], vec!["医疗卫生", "b"]]);
+        assert_eq!(
+            texts(&g),
+            vec![vec!["医疗卫生", "a"], vec!["医疗卫生", "b"]]
+        );
         assert_eq!(g.rows[1][0].origin, Some((0, 0)));
     }
 
@@ -223,7 +226,10 @@ mod tests {
         let g = grid("<table><tr><td colspan=3>一、医疗卫生</td></tr><tr><td>1</td></tr></table>");
         assert_eq!(
             texts(&g),
-            vec![vec!["一、医疗卫生", "一、医疗卫生", "一、医疗卫生"], vec!["1", "", ""]]
+            vec![
+                vec!["一、医疗卫生", "一、医疗卫生", "一、医疗卫生"],
+                vec!["1", "", ""]
+            ]
         );
         assert_eq!(g.rows[1][1].origin, None);
     }
@@ -236,13 +242,18 @@ mod tests {
         );
         assert_eq!(
             texts(&g),
-            vec![vec!["序号", "完成情况", "完成情况"], vec!["序号", "完成率", "名次"]]
+            vec![
+                vec!["序号", "完成情况", "完成情况"],
+                vec!["序号", "完成率", "名次"]
+            ]
         );
     }
 
     #[test]
     fn rowspan_zero_and_oversized_spans_are_clamped_to_the_table() {
-        let g = grid("<table><tr><td rowspan=0>a</td><td rowspan=99>b</td></tr><tr><td>c</td></tr></table>");
+        let g = grid(
+            "<table><tr><td rowspan=0>a</td><td rowspan=99>b</td></tr><tr><td>c</td></tr></table>",
+        );
         assert_eq!(texts(&g), vec![vec!["a", "b", ""], vec!["a", "b", "c"]]);
     }
 

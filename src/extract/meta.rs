@@ -31,8 +31,23 @@ static META: LazyLock<Selector> = LazyLock::new(|| Selector::parse("meta[name][c
 
 /// Words that end a metadata value written on one line with other labels.
 const VALUE_STOPS: &[&str] = &[
-    "浏览", "点击", "字体", "发布", "作者", "阅读", "访问", "打印", "分享", "责任编辑", "编辑",
-    "信息来源", "来源", "【", "[", "|", "｜",
+    "浏览",
+    "点击",
+    "字体",
+    "发布",
+    "作者",
+    "阅读",
+    "访问",
+    "打印",
+    "分享",
+    "责任编辑",
+    "编辑",
+    "信息来源",
+    "来源",
+    "【",
+    "[",
+    "|",
+    "｜",
 ];
 
 pub fn collect(document: &Html, lines: &[Line], headings: &[String]) -> PageMeta {
@@ -107,7 +122,12 @@ fn choose_title(
                 h.chars().count() >= 4 && (h.contains(&seg) || seg.contains(&h))
             })
         };
-        return Some(exact.or_else(near).cloned().unwrap_or_else(|| segment.to_string()));
+        return Some(
+            exact
+                .or_else(near)
+                .cloned()
+                .unwrap_or_else(|| segment.to_string()),
+        );
     }
     headings.first().cloned()
 }
@@ -192,8 +212,9 @@ fn first_word(value: &str) -> Option<String> {
             }
         }
     }
-    let word = value[..end]
-        .trim_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '：' | ',' | '，' | ';' | '；'));
+    let word = value[..end].trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '：' | ',' | '，' | ';' | '；')
+    });
     (!word.is_empty()).then(|| word.to_string())
 }
 
@@ -227,7 +248,12 @@ mod tests {
 
     #[test]
     fn key_value_cells_give_the_next_line() {
-        let l = lines(&["索引号", "001008003/2024-01234", "发布机构", "泰顺县人民政府办公室"]);
+        let l = lines(&[
+            "索引号",
+            "001008003/2024-01234",
+            "发布机构",
+            "泰顺县人民政府办公室",
+        ]);
         assert_eq!(labelled(&l, &["发布机构"]), vec!["泰顺县人民政府办公室"]);
     }
 
@@ -240,7 +266,10 @@ mod tests {
 
     #[test]
     fn source_value_stops_at_the_next_label() {
-        assert_eq!(first_word("泰顺县卫健局浏览次数：12").as_deref(), Some("泰顺县卫健局"));
+        assert_eq!(
+            first_word("泰顺县卫健局浏览次数：12").as_deref(),
+            Some("泰顺县卫健局")
+        );
     }
 
     #[test]
@@ -256,7 +285,12 @@ mod tests {
     fn title_is_the_heading_the_title_tag_names() {
         let headings = vec!["文成县人民政府".to_string(), "民生实事进度表".to_string()];
         assert_eq!(
-            choose_title(None, Some("民生实事进度表 - 文成县人民政府".into()), &headings).as_deref(),
+            choose_title(
+                None,
+                Some("民生实事进度表 - 文成县人民政府".into()),
+                &headings
+            )
+            .as_deref(),
             Some("民生实事进度表")
         );
     }

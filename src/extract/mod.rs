@@ -81,8 +81,8 @@ pub fn extract(html: &str) -> Page {
     for table in walk.tables {
         let key = fingerprint(&table.grid);
         let candidates = seen.entry(key).or_default();
-        let duplicate = table.problem.is_none()
-            && candidates.iter().any(|&i| same_content(&tables[i], &table));
+        let duplicate =
+            table.problem.is_none() && candidates.iter().any(|&i| same_content(&tables[i], &table));
         if duplicate {
             duplicates_dropped += 1;
             continue;

@@ -111,7 +111,10 @@ fn is_space(c: char) -> bool {
 }
 
 fn is_zero_width(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
 }
 
 /// East Asian wide characters, as the CSS segment-break rule counts them: CJK ideographs
@@ -228,7 +231,9 @@ mod tests {
     #[test]
     fn word_markup_leaves_only_text() {
         assert_eq!(
-            cell_text(r#"<table><tr><td><p class="MsoNormal"><span lang="EN-US">20%<o:p></o:p></span></p></td></tr></table>"#),
+            cell_text(
+                r#"<table><tr><td><p class="MsoNormal"><span lang="EN-US">20%<o:p></o:p></span></p></td></tr></table>"#
+            ),
             "20%"
         );
     }

@@ -37,7 +37,12 @@ pub fn parse_published(text: &str) -> Option<Published> {
     let caps = DATE.captures(folded.trim_start())?;
     let num = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
     let month = Month::try_from(u8::try_from(num(2)?).ok()?).ok()?;
-    let date = Date::from_calendar_date(i32::try_from(num(1)?).ok()?, month, u8::try_from(num(3)?).ok()?).ok()?;
+    let date = Date::from_calendar_date(
+        i32::try_from(num(1)?).ok()?,
+        month,
+        u8::try_from(num(3)?).ok()?,
+    )
+    .ok()?;
     let day = format!(
         "{:04}-{:02}-{:02}",
         date.year(),
@@ -93,7 +98,9 @@ mod tests {
     #[test]
     fn date_with_seconds_gets_the_china_offset() {
         assert_eq!(
-            parse_published("2024-08-28 16:34:00 来源:文成县").unwrap().iso,
+            parse_published("2024-08-28 16:34:00 来源:文成县")
+                .unwrap()
+                .iso,
             "2024-08-28T16:34:00+08:00"
         );
     }

@@ -86,17 +86,21 @@ pub fn normalize(page: &Page, ctx: &Context) -> Normalized {
 
     for (position, table) in page.tables.iter().enumerate() {
         if let Some(reason) = unusable(table) {
-            out.skipped_tables.push(skipped(position, &table.grid, reason));
+            out.skipped_tables
+                .push(skipped(position, &table.grid, reason));
             continue;
         }
-        let continues = current.as_ref().and_then(|b| continuation(b, position, table));
+        let continues = current
+            .as_ref()
+            .and_then(|b| continuation(b, position, table));
         let (header, is_continuation) = match continues {
             Some(header) => (header, true),
             None => match headers::find_header(&table.grid) {
                 Some(header) => (header, false),
                 None => {
                     let reason = no_header_reason(&table.grid);
-                    out.skipped_tables.push(skipped(position, &table.grid, reason));
+                    out.skipped_tables
+                        .push(skipped(position, &table.grid, reason));
                     continue;
                 }
             },
@@ -131,7 +135,10 @@ pub fn normalize(page: &Page, ctx: &Context) -> Normalized {
         out.tables.push(done.report);
     }
 
-    for note in table_notes.into_iter().chain(page.meta.notes.iter().cloned()) {
+    for note in table_notes
+        .into_iter()
+        .chain(page.meta.notes.iter().cloned())
+    {
         if !out.notes.contains(&note) {
             out.notes.push(note);
         }
@@ -220,9 +227,15 @@ fn classify_row(grid: &Grid, r: usize, header: &Header) -> RowKind {
     let squeezed = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     if let Some(note) = strip_note_label(first) {
         let note = if note.is_empty() {
-            let first_origin = row.iter().find(|c| !c.text.is_empty()).and_then(|c| c.origin);
+            let first_origin = row
+                .iter()
+                .find(|c| !c.text.is_empty())
+                .and_then(|c| c.origin);
             let mut others: Vec<&str> = Vec::new();
-            for cell in row.iter().filter(|c| !c.text.is_empty() && c.origin != first_origin) {
+            for cell in row
+                .iter()
+                .filter(|c| !c.text.is_empty() && c.origin != first_origin)
+            {
                 if !others.contains(&cell.text.as_str()) {
                     others.push(&cell.text);
                 }
@@ -236,14 +249,19 @@ fn classify_row(grid: &Grid, r: usize, header: &Header) -> RowKind {
     if texts.iter().any(|t| {
         let s = squeezed(t);
         s == "合计" || s == "总计"
-    }) || ["合计", "总计"].iter().any(|w| squeezed(first).starts_with(w))
+    }) || ["合计", "总计"]
+        .iter()
+        .any(|w| squeezed(first).starts_with(w))
     {
         return RowKind::Dropped(DropReason::Total);
     }
     if row.len() > 1 && texts == header.texts.iter().map(String::as_str).collect::<Vec<_>>() {
         return RowKind::Dropped(DropReason::RepeatedHeader);
     }
-    let one_merged_cell = row.len() > 1 && row.iter().all(|c| c.origin.is_some() && c.origin == row[0].origin);
+    let one_merged_cell = row.len() > 1
+        && row
+            .iter()
+            .all(|c| c.origin.is_some() && c.origin == row[0].origin);
     let non_empty_origins: Vec<_> = {
         let mut v = Vec::new();
         for c in row.iter().filter(|c| !c.text.is_empty()) {
@@ -508,7 +526,11 @@ mod tests {
         );
         let n = run(&html);
         assert_eq!(n.tables.len(), 1);
-        let rows: Vec<_> = n.tables[0].rows.iter().map(|r| (r.table_index, r.row_index, r.seq)).collect();
+        let rows: Vec<_> = n.tables[0]
+            .rows
+            .iter()
+            .map(|r| (r.table_index, r.row_index, r.seq))
+            .collect();
         assert_eq!(rows, vec![(0, 0, Some(1)), (0, 1, Some(2))]);
     }
 
@@ -535,7 +557,12 @@ mod tests {
         let reasons: Vec<_> = n.dropped_rows.iter().map(|d| d.reason).collect();
         assert_eq!(
             reasons,
-            vec![DropReason::Group, DropReason::Empty, DropReason::Total, DropReason::Note]
+            vec![
+                DropReason::Group,
+                DropReason::Empty,
+                DropReason::Total,
+                DropReason::Note
+            ]
         );
         assert_eq!(n.tables[0].rows.len(), 1);
         assert_eq!(n.tables[0].rows[0].category.as_deref(), Some("医疗卫生"));
@@ -560,7 +587,9 @@ mod tests {
         let n = run("<html><body><table><tr><td>索引号</td><td>001/2024</td></tr><tr><td>发布机构</td><td>县政府</td></tr></table></body></html>");
         assert_eq!(n.skipped_tables.len(), 1);
         assert_eq!(n.skipped_tables[0].first_row, vec!["索引号", "001/2024"]);
-        assert!(n.skipped_tables[0].reason.starts_with("not a progress table"));
+        assert!(n.skipped_tables[0]
+            .reason
+            .starts_with("not a progress table"));
     }
 
     #[test]
@@ -572,9 +601,18 @@ mod tests {
         let n = run(html);
         assert_eq!(
             n.tables[0].headers,
-            vec!["序号", "项目内容", "完成情况/完成率(%)", "完成情况/是否全省统一进度", "责任单位"]
+            vec![
+                "序号",
+                "项目内容",
+                "完成情况/完成率(%)",
+                "完成情况/是否全省统一进度",
+                "责任单位"
+            ]
         );
         let rec = &n.tables[0].rows[0];
-        assert_eq!((rec.completion_pct, rec.unified_progress), (Some(50.0), Some(true)));
+        assert_eq!(
+            (rec.completion_pct, rec.unified_progress),
+            (Some(50.0), Some(true))
+        );
     }
 }

@@ -39,8 +39,7 @@ fn is_chinese_numeral_char(c: char) -> bool {
     "〇零一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟".contains(c)
 }
 
-static PERCENT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d+(?:\.\d+)?)\s*%").unwrap());
+static PERCENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d+(?:\.\d+)?)\s*%").unwrap());
 static BARE_NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+(?:\.\d+)?$").unwrap());
 
 /// The typed value of a completion cell, or `None` when the cell says something else.

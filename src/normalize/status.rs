@@ -29,9 +29,8 @@ pub struct Status {
 const SEPARATORS: &[char] = &[',', '，', '、', ';', '；'];
 const TRIM: &[char] = &[',', '，', '、', ';', '；', '(', ')', '（', '）'];
 
-static UNIFIED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(全省|全市)[^,，、;；()（）。]{0,8}?统一进度|统一进度").unwrap()
-});
+static UNIFIED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(全省|全市)[^,，、;；()（）。]{0,8}?统一进度|统一进度").unwrap());
 static RANK: LazyLock<Regex> = LazyLock::new(|| {
     let n = r"[0-9０-９〇零一二两三四五六七八九十百]+";
     Regex::new(&format!(
@@ -130,17 +129,26 @@ mod tests {
 
     #[test]
     fn yes_with_province_unified_progress() {
-        assert_eq!(parse_status("是,全省统一进度"), s(Some(true), Some(Province), None, None, None));
+        assert_eq!(
+            parse_status("是,全省统一进度"),
+            s(Some(true), Some(Province), None, None, None)
+        );
     }
 
     #[test]
     fn no_with_city_rank_sets_scope_and_rank() {
-        assert_eq!(parse_status("否,全市第一"), s(Some(false), None, Some(City), Some(1), None));
+        assert_eq!(
+            parse_status("否,全市第一"),
+            s(Some(false), None, Some(City), Some(1), None)
+        );
     }
 
     #[test]
     fn province_rank_alone() {
-        assert_eq!(parse_status("全省第1"), s(None, None, Some(Province), Some(1), None));
+        assert_eq!(
+            parse_status("全省第1"),
+            s(None, None, Some(Province), Some(1), None)
+        );
     }
 
     #[test]
@@ -158,8 +166,14 @@ mod tests {
 
     #[test]
     fn unified_progress_alone_has_no_scope() {
-        assert_eq!(parse_status("统一进度"), s(Some(true), None, None, None, None));
-        assert_eq!(parse_status("全市统一进度"), s(Some(true), Some(City), None, None, None));
+        assert_eq!(
+            parse_status("统一进度"),
+            s(Some(true), None, None, None, None)
+        );
+        assert_eq!(
+            parse_status("全市统一进度"),
+            s(Some(true), Some(City), None, None, None)
+        );
     }
 
     #[test]
@@ -180,7 +194,13 @@ mod tests {
     fn free_text_before_unified_progress_is_the_note() {
         assert_eq!(
             parse_status("省厅还未组织验收。全市统一进度。"),
-            s(Some(true), Some(City), None, None, Some("省厅还未组织验收。"))
+            s(
+                Some(true),
+                Some(City),
+                None,
+                None,
+                Some("省厅还未组织验收。")
+            )
         );
     }
 
