@@ -217,6 +217,10 @@ fn make(start: usize, height: usize, texts: Vec<String>) -> Header {
 fn two_row_texts(grid: &Grid, r: usize) -> Option<Vec<String>> {
     let top = &grid.rows[r];
     let bottom = &grid.rows[r + 1];
+    // A cell spanning the whole row is a caption row above the header, not a parent.
+    if top.iter().all(|c| c.origin == top[0].origin) {
+        return None;
+    }
     let has_parent = top
         .iter()
         .any(|c| c.colspan > 1 && c.origin.is_some_and(|(row, _)| row == r));
