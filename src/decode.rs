@@ -107,11 +107,11 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
             })
         });
 
-    let is_utf8 = std::str::from_utf8(bytes).is_ok();
+    let valid_utf8 = std::str::from_utf8(bytes).ok();
     let is_ascii = bytes.is_ascii();
 
-    if is_utf8 && !is_ascii {
-        let text = String::from_utf8_lossy(bytes).into_owned();
+    if let (Some(valid), false) = (valid_utf8, is_ascii) {
+        let text = valid.to_owned();
         return match declared {
             Some(d) if d.encoding == UTF_8 => utf8(text, d.source, None),
             Some(d) => utf8(

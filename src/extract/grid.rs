@@ -9,7 +9,7 @@
 //! Spans are clamped as browsers clamp them (colspan ≤ 1000, rowspan to the table's end), and a
 //! table whose expansion would exceed `MAX_CELLS` is refused rather than allowed to eat memory.
 
-use super::text::element_text;
+use super::text::{cell_text, element_text};
 use scraper::ElementRef;
 
 /// Browsers ignore colspan values above 1000.
@@ -48,6 +48,9 @@ impl Cell {
 pub struct Grid {
     /// The `<caption>` text, if any.
     pub caption: Option<String>,
+    /// Some cell holds a table of its own: this table is a layout frame. The nested tables'
+    /// text is not in this grid (they are tables of their own).
+    pub holds_tables: bool,
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -78,6 +81,7 @@ pub enum GridError {
 
 struct RawCell {
     text: String,
+    holds_table: bool,
     is_th: bool,
     rowspan: Option<usize>, // None = rowspan="0": to the end of the table
     colspan: usize,
@@ -114,13 +118,15 @@ fn raw_cells(tr: ElementRef<'_>) -> Vec<RawCell> {
         .filter_map(ElementRef::wrap)
         .filter(|c| matches!(c.value().name(), "td" | "th"))
         .map(|cell| {
+            let (text, holds_table) = cell_text(cell);
             let span = |name: &str| {
                 cell.value()
                     .attr(name)
                     .and_then(|v| v.trim().parse::<usize>().ok())
             };
             RawCell {
-                text: element_text(cell),
+                text,
+                holds_table,
                 is_th: cell.value().name() == "th",
                 colspan: span("colspan").unwrap_or(1).clamp(1, MAX_COLSPAN),
                 rowspan: match span("rowspan") {
@@ -139,9 +145,11 @@ pub fn build(table: ElementRef<'_>) -> Result<Grid, GridError> {
     let row_count = raw.len();
     let mut slots: Vec<Vec<Option<Cell>>> = vec![Vec::new(); row_count];
     let mut cells = 0usize;
+    let mut holds_tables = false;
     for (r, row) in raw.into_iter().enumerate() {
         let mut c = 0;
         for raw_cell in row {
+            holds_tables |= raw_cell.holds_table;
             while slots[r].get(c).is_some_and(Option::is_some) {
                 c += 1;
             }
@@ -188,7 +196,11 @@ pub fn build(table: ElementRef<'_>) -> Result<Grid, GridError> {
             row
         })
         .collect();
-    Ok(Grid { caption, rows })
+    Ok(Grid {
+        caption,
+        holds_tables,
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -259,9 +271,12 @@ mod tests {
 
     #[test]
     fn nested_table_rows_are_not_the_outer_tables_rows() {
-        let g = grid("<table><tr><td><table><tr><td>x</td></tr><tr><td>y</td></tr></table></td></tr></table>");
+        let g = grid(
+            "<table><tr><td>before<table><tr><td>x</td></tr><tr><td>y</td></tr></table>after</td></tr></table>",
+        );
         assert_eq!(g.rows.len(), 1);
-        assert_eq!(g.rows[0][0].text, "x y");
+        assert_eq!(g.rows[0][0].text, "before after");
+        assert!(g.holds_tables);
     }
 
     #[test]

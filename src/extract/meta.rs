@@ -6,9 +6,8 @@
 //! label counts only where it stands as a label: `资金来源：` inside a project text is not
 //! 来源, and 成文日期 is never a publication date.
 
-use super::text::normalize_space;
 use super::Line;
-use scraper::{Html, Selector};
+use regex::Regex;
 use std::sync::LazyLock;
 
 /// Metadata text found on the page.
@@ -26,8 +25,9 @@ pub struct PageMeta {
     pub notes: Vec<String>,
 }
 
-static TITLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("head title").unwrap());
-static META: LazyLock<Selector> = LazyLock::new(|| Selector::parse("meta[name][content]").unwrap());
+/// Any label this module reads: lines without one are passed over quickly.
+static ANY_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("来源|发布机构|发布日期|发布时间").expect("valid regex"));
 
 /// Words that end a metadata value written on one line with other labels.
 const VALUE_STOPS: &[&str] = &[
@@ -51,23 +51,13 @@ const VALUE_STOPS: &[&str] = &[
     "｜",
 ];
 
-pub fn collect(document: &Html, lines: &[Line], headings: &[String]) -> PageMeta {
-    let html_title = document
-        .select(&TITLE)
-        .next()
-        .map(|t| normalize_space(&t.text().collect::<String>()))
-        .filter(|t| !t.is_empty());
-    let article_title = document
-        .select(&META)
-        .find(|m| {
-            m.value()
-                .attr("name")
-                .is_some_and(|n| n.eq_ignore_ascii_case("ArticleTitle"))
-        })
-        .and_then(|m| m.value().attr("content"))
-        .map(normalize_space)
-        .filter(|t| !t.is_empty());
-
+/// Chooses and reads the metadata from what the document walk saw.
+pub fn collect(
+    article_title: Option<String>,
+    html_title: Option<String>,
+    lines: &[Line],
+    headings: &[String],
+) -> PageMeta {
     let sources = labelled(lines, &["信息来源", "文章来源", "来源"])
         .into_iter()
         .filter_map(|v| first_word(&v))
@@ -152,6 +142,9 @@ fn labelled(lines: &[Line], labels: &[&str]) -> Vec<String> {
     let mut values = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let text = line.text.as_str();
+        if !ANY_LABEL.is_match(text) {
+            continue;
+        }
         let mut search_from = 0;
         while let Some((at, label)) = find_label(text, search_from, labels) {
             search_from = at + label.len();

@@ -92,7 +92,12 @@ pub fn extract(html: &str) -> Page {
     }
 
     Page {
-        meta: meta::collect(&document, &walk.lines, &walk.headings),
+        meta: meta::collect(
+            walk.meta_title.take(),
+            walk.html_title.take(),
+            &walk.lines,
+            &walk.headings,
+        ),
         tables,
         duplicates_dropped,
         truncated: is_truncated(html),
@@ -116,13 +121,15 @@ fn fingerprint(grid: &Grid) -> u64 {
     hasher.finish()
 }
 
+/// No `</html` or `</body` in the last 64 KiB: the bytes stop mid-page.
 fn is_truncated(html: &str) -> bool {
-    let tail_start = html.len().saturating_sub(64 * 1024);
-    let tail_start = (tail_start..html.len())
-        .find(|&i| html.is_char_boundary(i))
-        .unwrap_or(html.len());
-    let tail = html[tail_start..].to_ascii_lowercase();
-    !(tail.contains("</html") || tail.contains("</body"))
+    let bytes = html.as_bytes();
+    let tail = &bytes[bytes.len().saturating_sub(64 * 1024)..];
+    let closes = |name: &[u8]| {
+        tail.windows(name.len())
+            .any(|w| w[0] == b'<' && w.eq_ignore_ascii_case(name))
+    };
+    !(closes(b"</html") || closes(b"</body"))
 }
 
 /// A line of page text, as a reader sees it between block boundaries.
@@ -140,7 +147,9 @@ struct Walk {
     lines: Vec<Line>,
     headings: Vec<String>,
     line: String,
-    between: String,
+    between: Between,
+    html_title: Option<String>,
+    meta_title: Option<String>,
     hidden_depth: usize,
     table_depth: usize,
 }
@@ -152,6 +161,17 @@ impl Walk {
                 Edge::Open(node) => match node.value() {
                     Node::Element(el) => {
                         let name = el.name();
+                        let Some(element) = ElementRef::wrap(node) else {
+                            continue;
+                        };
+                        match name {
+                            "title" if self.html_title.is_none() => {
+                                self.html_title =
+                                    Some(text::element_text(element)).filter(|t| !t.is_empty());
+                            }
+                            "meta" => self.read_meta(el),
+                            _ => {}
+                        }
                         if text::is_hidden_element(name) {
                             self.hidden_depth += 1;
                             continue;
@@ -161,11 +181,7 @@ impl Walk {
                         }
                         if text::is_block_element(name) {
                             self.flush_line();
-                            text::push_break(&mut self.between);
                         }
-                        let Some(element) = ElementRef::wrap(node) else {
-                            continue;
-                        };
                         if name == "table" {
                             self.open_table(element);
                         } else if is_heading_candidate(element) {
@@ -177,7 +193,7 @@ impl Walk {
                     }
                     Node::Text(t) if self.hidden_depth == 0 => {
                         text::push_raw(&mut self.line, t);
-                        text::push_raw(&mut self.between, t);
+                        self.between.push(t);
                     }
                     _ => {}
                 },
@@ -206,17 +222,13 @@ impl Walk {
     }
 
     fn open_table(&mut self, element: ElementRef<'_>) {
-        let preceded_by = classify_between(&self.between);
+        let preceded_by = self.between.classify();
         self.between.clear();
-        let contains_tables = element
-            .descendants()
-            .skip(1)
-            .filter_map(ElementRef::wrap)
-            .any(|e| e.value().name() == "table");
         let (grid, problem) = match grid::build(element) {
             Ok(grid) => (grid, None),
             Err(e) => (Grid::default(), Some(e)),
         };
+        let contains_tables = grid.holds_tables;
         self.tables.push(Table {
             position: self.tables.len(),
             grid,
@@ -225,6 +237,18 @@ impl Walk {
             problem,
         });
         self.table_depth += 1;
+    }
+
+    fn read_meta(&mut self, el: &scraper::node::Element) {
+        let is_title = el
+            .attr("name")
+            .is_some_and(|n| n.eq_ignore_ascii_case("ArticleTitle"));
+        if is_title && self.meta_title.is_none() {
+            self.meta_title = el
+                .attr("content")
+                .map(text::normalize_space)
+                .filter(|t| !t.is_empty());
+        }
     }
 
     fn flush_line(&mut self) {
@@ -242,19 +266,45 @@ impl Walk {
     }
 }
 
-fn classify_between(raw: &str) -> Preceded {
-    let text = text::collapse_whitespace(raw);
-    if text.is_empty() {
-        return Preceded::Nothing;
+/// What has been seen since the last table boundary: only its first characters are kept,
+/// enough to recognise a 续表 heading.
+#[derive(Default)]
+struct Between {
+    start: String,
+    chars: usize,
+}
+
+impl Between {
+    const KEEP: usize = 24;
+
+    fn push(&mut self, text: &str) {
+        for c in text.chars().filter(|c| !c.is_whitespace()) {
+            self.chars += 1;
+            if self.chars <= Self::KEEP {
+                self.start.push(c);
+            }
+        }
     }
-    let bare: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && !"()（）:：【】[]".contains(*c))
-        .collect();
-    if bare.starts_with("续表") && bare.chars().count() <= 12 {
-        Preceded::ContinuationHeading
-    } else {
-        Preceded::Other
+
+    fn clear(&mut self) {
+        self.start.clear();
+        self.chars = 0;
+    }
+
+    fn classify(&self) -> Preceded {
+        if self.chars == 0 {
+            return Preceded::Nothing;
+        }
+        let bare: String = self
+            .start
+            .chars()
+            .filter(|c| !"()（）:：【】[]".contains(*c))
+            .collect();
+        if bare.starts_with("续表") && self.chars <= 12 {
+            Preceded::ContinuationHeading
+        } else {
+            Preceded::Other
+        }
     }
 }
 
@@ -264,8 +314,11 @@ fn is_heading_candidate(element: ElementRef<'_>) -> bool {
     let el = element.value();
     matches!(el.name(), "h1" | "h2" | "h3")
         || el.classes().any(|c| {
-            let c = c.to_ascii_lowercase();
-            c.contains("title") || c == "tit" || c.ends_with("-tit") || c.ends_with("_tit")
+            let c = c.as_bytes();
+            c.windows(5).any(|w| w.eq_ignore_ascii_case(b"title"))
+                || c.eq_ignore_ascii_case(b"tit")
+                || (c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"-tit")
+                    || c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"_tit"))
         })
 }
 

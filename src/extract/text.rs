@@ -61,14 +61,30 @@ pub fn is_block_element(name: &str) -> bool {
 
 /// The normalized text of `element` and everything inside it.
 pub fn element_text(element: ElementRef<'_>) -> String {
+    text_of(element, false).0
+}
+
+/// The normalized text of a table cell, without the text of tables nested in it (they are
+/// tables of their own), and whether it holds such a table (a layout frame).
+pub fn cell_text(element: ElementRef<'_>) -> (String, bool) {
+    text_of(element, true)
+}
+
+fn text_of(element: ElementRef<'_>, skip_tables: bool) -> (String, bool) {
     let mut raw = String::new();
     let mut hidden_depth = 0usize;
+    let mut holds_table = false;
+    let hides = |name: &str| is_hidden_element(name) || (skip_tables && name == "table");
     for edge in element.traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
-                Node::Element(el) => {
+                Node::Element(el) if node.id() != element.id() => {
                     let name = el.name();
-                    if is_hidden_element(name) {
+                    if hides(name) {
+                        if name == "table" {
+                            holds_table = true;
+                            raw.push(HARD_BREAK);
+                        }
                         hidden_depth += 1;
                     } else if hidden_depth == 0 && is_block_element(name) {
                         raw.push(HARD_BREAK);
@@ -79,8 +95,11 @@ pub fn element_text(element: ElementRef<'_>) -> String {
             },
             Edge::Close(node) => {
                 if let Node::Element(el) = node.value() {
+                    if node.id() == element.id() {
+                        continue;
+                    }
                     let name = el.name();
-                    if is_hidden_element(name) {
+                    if hides(name) {
                         hidden_depth = hidden_depth.saturating_sub(1);
                     } else if hidden_depth == 0 && is_block_element(name) {
                         raw.push(HARD_BREAK);
@@ -89,7 +108,7 @@ pub fn element_text(element: ElementRef<'_>) -> String {
             }
         }
     }
-    collapse_whitespace(&raw)
+    (collapse_whitespace(&raw), holds_table)
 }
 
 /// Appends source text, keeping the hard-break marker out of it.
