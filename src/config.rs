@@ -1,6 +1,7 @@
 //! Every default, in one place. Each field's doc says the default and why; the command line
 //! and the crawl config only override these.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -63,6 +64,16 @@ pub struct FetchConfig {
     /// Retries allowed in one run over all URLs. Default 200: a site that is down costs a few
     /// retries, not hours.
     pub retry_budget: u32,
+    /// Largest robots.txt read; the rest is ignored. Default 500 KiB, the limit Google's
+    /// crawler applies (RFC 9309 asks for at least 500 KiB).
+    pub robots_max_bytes: u64,
+    /// Largest robots.txt `Crawl-delay` honoured. Default 60 s: a larger value (some sites say
+    /// 3600) would hold one scrape for hours; such a host still gets one request a minute.
+    pub max_crawl_delay: Duration,
+    /// Host names resolved to fixed addresses instead of through DNS (reqwest's `resolve`
+    /// override; the port of the URL is used). Default none. Tests map site names to
+    /// 127.0.0.1 with it; operators can pin a site whose DNS is unreliable.
+    pub resolve: Vec<(String, SocketAddr)>,
 }
 
 impl Default for FetchConfig {
@@ -83,6 +94,9 @@ impl Default for FetchConfig {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(60),
             retry_budget: 200,
+            robots_max_bytes: 500 * 1024,
+            max_crawl_delay: Duration::from_secs(60),
+            resolve: Vec::new(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod decode;
 pub mod emit;
 pub mod extract;
+pub mod fetch;
 pub mod normalize;
 pub mod pipeline;
 pub mod record;

@@ -5,17 +5,26 @@
 //! (one per core) in bounded batches and written in input order as they complete, so memory
 //! stays flat however many pages there are. One bad input is reported on stderr with its name
 //! and reason and listed in pages.json; the rest go on.
+//!
+//! URL inputs are all started at once on a tokio runtime in the background (the `Fetcher`
+//! keeps it polite per host), each parsed as soon as its bytes arrive, and written in their
+//! input position: only finished reports wait, never raw bodies.
 
 use crate::cli::ScrapeArgs;
 use crate::config::ScrapeOptions;
 use crate::emit::{EmitError, Output};
+use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
 use crate::record::PageReport;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 /// One input after expansion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +157,16 @@ const BATCH: usize = 64;
 /// stderr and counted. Fails only when the outputs cannot be written.
 pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> {
     let inputs = expand_inputs(args);
+    let mut urls = UrlJobs::start(
+        inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, input)| match input {
+                Input::Url(url) => Some((i, url.clone())),
+                _ => None,
+            }),
+        opts,
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.parse_threads.max(1))
         .build()
@@ -192,10 +211,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
                 i = end;
             }
             Input::Url(url) => {
-                let report = PageReport::failed(
-                    url.clone(),
-                    "http(s) inputs are not yet supported by this build",
-                );
+                let report = urls.take(i, url);
                 record(&report, &mut out)?;
                 i += 1;
             }
@@ -207,6 +223,118 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
     }
     out.finish()?;
     Ok(summary)
+}
+
+/// Each URL input's background job, by input position.
+type Jobs = HashMap<usize, JoinHandle<PageReport>>;
+
+/// URL inputs being fetched and parsed in the background, by input position.
+#[derive(Default)]
+struct UrlJobs {
+    runtime: Option<tokio::runtime::Runtime>,
+    jobs: Jobs,
+    /// Why no URL can be fetched at all (no runtime, a client that cannot be built).
+    unavailable: Option<String>,
+}
+
+impl UrlJobs {
+    /// Starts every URL at once; the `Fetcher` enforces politeness and `concurrency`.
+    fn start(urls: impl Iterator<Item = (usize, String)>, opts: &ScrapeOptions) -> UrlJobs {
+        let urls: Vec<(usize, String)> = urls.collect();
+        if urls.is_empty() {
+            return UrlJobs::default();
+        }
+        match Self::spawn_all(urls, opts) {
+            Ok((runtime, jobs)) => UrlJobs {
+                runtime: Some(runtime),
+                jobs,
+                unavailable: None,
+            },
+            Err(reason) => UrlJobs {
+                unavailable: Some(reason),
+                ..UrlJobs::default()
+            },
+        }
+    }
+
+    fn spawn_all(
+        urls: Vec<(usize, String)>,
+        opts: &ScrapeOptions,
+    ) -> Result<(tokio::runtime::Runtime, Jobs), String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        let fetcher = Fetcher::new(&opts.fetch).map_err(|e| e.reason())?;
+        let parse_slots = Arc::new(Semaphore::new(opts.parse_threads.max(1)));
+        let jobs = urls
+            .into_iter()
+            .map(|(i, url)| {
+                let job = fetch_and_process(fetcher.clone(), url, parse_slots.clone());
+                (i, runtime.spawn(job))
+            })
+            .collect();
+        Ok((runtime, jobs))
+    }
+
+    /// Waits for the report of the URL at input position `index`.
+    fn take(&mut self, index: usize, url: &str) -> PageReport {
+        match (&self.runtime, self.jobs.remove(&index)) {
+            (Some(runtime), Some(job)) => runtime.block_on(job).unwrap_or_else(|e| {
+                PageReport::failed(url, format!("internal error while fetching: {e}"))
+            }),
+            _ => PageReport::failed(
+                url,
+                self.unavailable
+                    .clone()
+                    .unwrap_or_else(|| "internal error: this URL was never started".to_string()),
+            ),
+        }
+    }
+}
+
+/// Fetches one URL and runs its bytes through the pipeline (at most `parse_threads` at once,
+/// off the runtime's threads: parsing is CPU work).
+async fn fetch_and_process(
+    fetcher: Fetcher,
+    url: String,
+    parse_slots: Arc<Semaphore>,
+) -> PageReport {
+    let fetched = match fetcher.fetch(Request::new(url.clone())).await {
+        Ok(fetched) => fetched,
+        Err(e) => return fetch_failed(&url, &e),
+    };
+    let _slot = parse_slots.acquire_owned().await.ok();
+    let source = Source {
+        url: url.clone(),
+        bytes: fetched.bytes,
+        content_type: fetched.content_type,
+        fetched_at: fetched.fetched_at,
+        final_url: Some(fetched.final_url),
+        http_status: Some(fetched.status),
+        default_publisher: None,
+    };
+    tokio::task::spawn_blocking(move || pipeline::process(&source))
+        .await
+        .unwrap_or_else(|e| PageReport::failed(url, format!("internal error while parsing: {e}")))
+}
+
+/// The pages.json entry of a URL that could not be had: the reason, and the status if any.
+fn fetch_failed(url: &str, error: &FetchError) -> PageReport {
+    let mut report = PageReport::failed(url, error.reason());
+    report.http_status = error.status();
+    report
+}
+
+/// Fetches and processes URLs (politely, hosts in parallel) and returns their reports in
+/// input order. What `run` does for URL inputs, without writing anything. Like `run`, it
+/// starts its own tokio runtime: call it from synchronous code, not from inside a runtime.
+pub fn process_urls(urls: &[String], opts: &ScrapeOptions) -> Vec<PageReport> {
+    let mut jobs = UrlJobs::start(urls.iter().cloned().enumerate(), opts);
+    urls.iter()
+        .enumerate()
+        .map(|(i, url)| jobs.take(i, url))
+        .collect()
 }
 
 /// `minsheng scrape`: options from the arguments, run, summary line, exit status.
@@ -235,6 +363,14 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
     }
     if let Some(bytes) = http.max_body_bytes {
         fetch.max_body_bytes = bytes;
+    }
+    // A client that cannot be built (a User-Agent with a control character, say) is a usage
+    // error, not a failure of each URL.
+    if args.inputs.iter().any(|input| input.contains("://")) {
+        if let Err(e) = Fetcher::new(&opts.fetch) {
+            eprintln!("minsheng: {e}");
+            return ExitCode::from(2);
+        }
     }
     match run(&args.inputs, &opts) {
         Ok(summary) => {

@@ -1,0 +1,769 @@
+//! The fetcher against a real HTTP server in the test process (tests/support): decoding of
+//! pages as county servers send them, compression, retries, limits, redirects, robots.txt and
+//! per-host politeness, the scrape command over HTTP, and the binary end to end.
+//!
+//! No test makes a DNS query: servers listen on 127.0.0.1, and site names are mapped to them
+//! with `FetchConfig::resolve`. Delays and timeouts are short (see `config`).
+
+mod support;
+
+use minsheng::config::{FetchConfig, ScrapeOptions};
+use minsheng::fetch::{FetchError, Fetcher, Request};
+use minsheng::record::PageReport;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use support::{closed_port_url, Reply, Seen, Server};
+
+const DELAY: Duration = Duration::from_millis(200);
+
+/// Short delays and timeouts so the whole file runs in seconds.
+fn config() -> FetchConfig {
+    FetchConfig {
+        delay: DELAY,
+        connect_timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(1),
+        backoff_base: Duration::from_millis(50),
+        backoff_max: Duration::from_secs(2),
+        ..FetchConfig::default()
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+fn seed_utf8() -> Vec<u8> {
+    std::fs::read(fixture("wencheng_2024_half_year.html")).unwrap()
+}
+
+fn seed_gbk() -> Vec<u8> {
+    std::fs::read(fixture("wencheng_2024_half_year_gbk.html")).unwrap()
+}
+
+/// The GBK seed page with its `<meta charset=gb2312>` removed: no declaration anywhere.
+fn seed_gbk_undeclared() -> Vec<u8> {
+    let meta = br#"<meta http-equiv="Content-Type" content="text/html; charset=gb2312">"#;
+    let bytes = seed_gbk();
+    let at = bytes
+        .windows(meta.len())
+        .position(|w| w == meta)
+        .expect("the GBK fixture declares gb2312");
+    [&bytes[..at], &bytes[at + meta.len()..]].concat()
+}
+
+/// `scrape` of one URL, as pages.json would have it.
+fn scrape_url(url: String, fetch: FetchConfig) -> PageReport {
+    let opts = ScrapeOptions {
+        fetch,
+        ..ScrapeOptions::default()
+    };
+    let mut reports = minsheng::scrape::process_urls(&[url], &opts);
+    assert_eq!(reports.len(), 1);
+    reports.remove(0)
+}
+
+fn fetch_one(url: String, fetch: FetchConfig) -> Result<minsheng::fetch::Fetched, FetchError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let fetcher = Fetcher::new(&fetch).unwrap();
+    runtime.block_on(fetcher.fetch(Request::new(url)))
+}
+
+fn gaps(seen: &[Seen]) -> Vec<Duration> {
+    seen.windows(2).map(|w| w[1].at - w[0].at).collect()
+}
+
+// ---- decoding as a browser does ----------------------------------------------------------
+
+#[test]
+fn utf8_page_with_charset_header_is_decoded_by_the_header() {
+    let server = Server::start();
+    server.route(
+        "/art.html",
+        Reply::html(seed_utf8(), "text/html; charset=utf-8"),
+    );
+    let report = scrape_url(server.url("/art.html"), config());
+    assert_eq!(report.error, None);
+    assert_eq!(report.encoding.as_deref(), Some("UTF-8"));
+    assert_eq!(report.encoding_source.as_deref(), Some("header"));
+    assert_eq!(report.encoding_note, None);
+    assert_eq!(report.records().count(), 16);
+    assert_eq!(report.http_status, Some(200));
+    assert_eq!(report.final_url, Some(server.url("/art.html")));
+}
+
+#[test]
+fn gbk_page_served_as_plain_text_html_is_decoded_by_its_meta() {
+    let server = Server::start();
+    server.route("/art.html", Reply::html(seed_gbk(), "text/html"));
+    let report = scrape_url(server.url("/art.html"), config());
+    assert_eq!(report.error, None);
+    assert_eq!(report.encoding.as_deref(), Some("GBK"));
+    assert_eq!(report.encoding_source.as_deref(), Some("meta"));
+    assert_eq!(report.replacement_chars, 0);
+    assert_eq!(report.records().count(), 16);
+    assert_eq!(
+        report.title.as_deref(),
+        Some("公共服务“七优享”民生实事项目半年度进度表")
+    );
+}
+
+#[test]
+fn gbk_page_with_no_declaration_anywhere_is_sniffed() {
+    let server = Server::start();
+    server.route("/art.html", Reply::html(seed_gbk_undeclared(), "text/html"));
+    let report = scrape_url(server.url("/art.html"), config());
+    assert_eq!(report.error, None);
+    assert_eq!(report.encoding.as_deref(), Some("GBK"));
+    assert_eq!(report.encoding_source.as_deref(), Some("sniff"));
+    assert_eq!(report.replacement_chars, 0);
+    assert_eq!(report.records().count(), 16);
+}
+
+#[test]
+fn gbk_page_served_as_utf8_falls_back_to_detection_and_says_so() {
+    let server = Server::start();
+    server.route(
+        "/art.html",
+        Reply::html(seed_gbk(), "text/html; charset=utf-8"),
+    );
+    let report = scrape_url(server.url("/art.html"), config());
+    assert_eq!(report.error, None);
+    assert_eq!(report.encoding.as_deref(), Some("GBK"));
+    assert_eq!(report.encoding_source.as_deref(), Some("fallback"));
+    let note = report.encoding_note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with("the Content-Type header declares UTF-8, which left ")
+            && note.ends_with(" malformed sequences; decoded as GBK instead"),
+        "{note}"
+    );
+    assert_eq!(report.replacement_chars, 0);
+    assert_eq!(report.records().count(), 16);
+}
+
+// ---- transfer --------------------------------------------------------------------------
+
+#[test]
+fn gzip_body_is_decompressed_and_hashed_as_the_page_bytes() {
+    let server = Server::start();
+    server.route(
+        "/art.html",
+        Reply::gzip(&seed_utf8(), "text/html; charset=utf-8"),
+    );
+    let report = scrape_url(server.url("/art.html"), config());
+    assert_eq!(report.error, None);
+    assert_eq!(report.records().count(), 16);
+    assert_eq!(
+        report.content_sha256,
+        Some(minsheng::pipeline::sha256_hex(&seed_utf8()))
+    );
+    let seen = server.requests_to("/art.html");
+    let accept = seen[0].header("accept-encoding").unwrap_or_default();
+    assert!(accept.contains("gzip") && accept.contains("br") && accept.contains("deflate"));
+}
+
+#[test]
+fn body_over_the_size_limit_is_refused() {
+    let server = Server::start();
+    server.route("/big.html", Reply::html(vec![b'a'; 5000], "text/html"));
+    let fetch = FetchConfig {
+        max_body_bytes: 1000,
+        ..config()
+    };
+    let err = fetch_one(server.url("/big.html"), fetch).unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::TooLarge {
+            url: server.url("/big.html"),
+            limit: 1000
+        }
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(server.count("/big.html"), 1);
+}
+
+#[test]
+fn decompression_bomb_stops_at_the_limit_counted_after_decompression() {
+    let server = Server::start();
+    // 16 MiB of zeros gzip to about 16 KiB: well under the limit on the wire, far over it
+    // once decompressed.
+    let bomb = Reply::gzip(&vec![0u8; 16 << 20], "text/html");
+    if let Reply::Fixed { body, .. } = &bomb {
+        assert!(body.len() < 100_000);
+    }
+    server.route("/bomb.html", bomb);
+    let fetch = FetchConfig {
+        max_body_bytes: 1 << 20,
+        ..config()
+    };
+    let err = fetch_one(server.url("/bomb.html"), fetch).unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::TooLarge {
+            url: server.url("/bomb.html"),
+            limit: 1 << 20
+        }
+    );
+}
+
+#[test]
+fn redirect_is_followed_and_the_final_url_recorded() {
+    let server = Server::start();
+    server.route("/old.html", Reply::redirect("/new.html"));
+    server.route(
+        "/new.html",
+        Reply::html(seed_utf8(), "text/html; charset=utf-8"),
+    );
+    let report = scrape_url(server.url("/old.html"), config());
+    assert_eq!(report.error, None);
+    assert_eq!(report.source_url, server.url("/old.html"));
+    assert_eq!(report.final_url, Some(server.url("/new.html")));
+    assert_eq!(report.records().count(), 16);
+}
+
+#[test]
+fn redirect_loop_fails_after_max_redirects() {
+    let server = Server::start();
+    server.route("/loop.html", Reply::redirect("/loop.html"));
+    let err = fetch_one(server.url("/loop.html"), config()).unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::TooManyRedirects {
+            url: server.url("/loop.html"),
+            max: 10
+        }
+    );
+    assert!(!err.is_retryable());
+    // The first request and ten redirects followed.
+    assert_eq!(server.count("/loop.html"), 11);
+}
+
+#[test]
+fn pdf_content_type_is_not_html() {
+    let server = Server::start();
+    server.route(
+        "/report.pdf",
+        Reply::html(&b"%PDF-1.7\n"[..], "application/pdf"),
+    );
+    let report = scrape_url(server.url("/report.pdf"), config());
+    assert_eq!(
+        report.error.as_deref(),
+        Some("not an HTML page: the server sent Content-Type \"application/pdf\"")
+    );
+    assert!(report.tables.is_empty());
+}
+
+#[test]
+fn non_http_scheme_is_refused_without_a_request() {
+    let err = fetch_one("ftp://127.0.0.1/a.html".into(), config()).unwrap_err();
+    assert_eq!(
+        err.reason(),
+        "unsupported URL scheme \"ftp\": only http and https are fetched"
+    );
+    assert_eq!(err.url(), "ftp://127.0.0.1/a.html");
+}
+
+#[test]
+fn user_agent_names_minsheng_and_its_version() {
+    let server = Server::start();
+    server.route("/a.html", Reply::html(seed_utf8(), "text/html"));
+    fetch_one(server.url("/a.html"), config()).unwrap();
+    let expected = format!(
+        "minsheng/{} (+https://github.com/minsheng/minsheng)",
+        env!("CARGO_PKG_VERSION")
+    );
+    for seen in server.requests() {
+        assert_eq!(
+            seen.header("user-agent"),
+            Some(expected.as_str()),
+            "{}",
+            seen.path
+        );
+    }
+}
+
+#[test]
+fn user_agent_can_be_overridden() {
+    let server = Server::start();
+    server.route("/a.html", Reply::html(seed_utf8(), "text/html"));
+    let fetch = FetchConfig {
+        user_agent: "county-research/2.0 (ops@example.org)".into(),
+        ..config()
+    };
+    fetch_one(server.url("/a.html"), fetch).unwrap();
+    assert_eq!(
+        server.requests_to("/a.html")[0].header("user-agent"),
+        Some("county-research/2.0 (ops@example.org)")
+    );
+}
+
+#[test]
+fn conditional_get_sends_validators_and_reports_not_modified() {
+    let server = Server::start();
+    server.route("/a.html", Reply::status(304).header("etag", "\"v1\""));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fetcher = Fetcher::new(&config()).unwrap();
+    let fetched = runtime
+        .block_on(fetcher.fetch(Request {
+            url: server.url("/a.html"),
+            etag: Some("\"v1\"".into()),
+            last_modified: Some("Wed, 28 Aug 2024 08:34:00 GMT".into()),
+        }))
+        .unwrap();
+    assert!(fetched.not_modified);
+    assert_eq!(fetched.status, 304);
+    assert!(fetched.bytes.is_empty());
+    let seen = &server.requests_to("/a.html")[0];
+    assert_eq!(seen.header("if-none-match"), Some("\"v1\""));
+    assert_eq!(
+        seen.header("if-modified-since"),
+        Some("Wed, 28 Aug 2024 08:34:00 GMT")
+    );
+}
+
+#[test]
+fn etag_and_last_modified_of_a_page_are_returned() {
+    let server = Server::start();
+    server.route(
+        "/a.html",
+        Reply::html(seed_utf8(), "text/html; charset=utf-8")
+            .header("etag", "\"66cee3a8-b551\"")
+            .header("last-modified", "Wed, 28 Aug 2024 08:34:00 GMT"),
+    );
+    let fetched = fetch_one(server.url("/a.html"), config()).unwrap();
+    assert_eq!(fetched.status, 200);
+    assert!(!fetched.not_modified);
+    assert_eq!(fetched.etag.as_deref(), Some("\"66cee3a8-b551\""));
+    assert_eq!(
+        fetched.last_modified.as_deref(),
+        Some("Wed, 28 Aug 2024 08:34:00 GMT")
+    );
+    assert_eq!(
+        fetched.content_type.as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(fetched.bytes, seed_utf8());
+    assert_eq!(fetched.url, server.url("/a.html"));
+    assert_eq!(fetched.final_url, server.url("/a.html"));
+}
+
+// ---- failures and retries --------------------------------------------------------------
+
+#[test]
+fn status_503_twice_then_200_succeeds_after_three_requests() {
+    let server = Server::start();
+    server.route(
+        "/a.html",
+        Reply::sequence([
+            Reply::status(503),
+            Reply::status(503),
+            Reply::html(seed_utf8(), "text/html; charset=utf-8"),
+        ]),
+    );
+    let report = scrape_url(server.url("/a.html"), config());
+    assert_eq!(report.error, None);
+    assert_eq!(report.records().count(), 16);
+    assert_eq!(server.count("/a.html"), 3);
+}
+
+#[test]
+fn status_429_with_retry_after_waits_that_long_before_retrying() {
+    let server = Server::start();
+    server.route(
+        "/a.html",
+        Reply::sequence([
+            Reply::status(429).header("retry-after", "1"),
+            Reply::html(seed_utf8(), "text/html; charset=utf-8"),
+        ]),
+    );
+    fetch_one(server.url("/a.html"), config()).unwrap();
+    let seen = server.requests_to("/a.html");
+    assert_eq!(seen.len(), 2);
+    assert!(
+        gaps(&seen)[0] >= Duration::from_secs(1),
+        "{:?}",
+        gaps(&seen)
+    );
+}
+
+#[test]
+fn status_404_fails_fast_with_one_request() {
+    let server = Server::start();
+    let err = fetch_one(server.url("/gone.html"), config()).unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert!(!err.is_retryable());
+    assert_eq!(
+        err.to_string(),
+        format!("{}: HTTP 404 Not Found", server.url("/gone.html"))
+    );
+    assert_eq!(server.count("/gone.html"), 1);
+}
+
+#[test]
+fn status_404_is_reported_in_the_page_with_its_status() {
+    let server = Server::start();
+    let report = scrape_url(server.url("/gone.html"), config());
+    assert_eq!(report.error.as_deref(), Some("HTTP 404 Not Found"));
+    assert_eq!(report.http_status, Some(404));
+    assert_eq!(report.source_url, server.url("/gone.html"));
+}
+
+#[test]
+fn server_stalling_past_the_timeout_fails_with_a_timeout() {
+    let server = Server::start();
+    server.route(
+        "/slow.html",
+        Reply::stall(
+            Duration::from_secs(5),
+            Reply::html(seed_utf8(), "text/html"),
+        ),
+    );
+    let fetch = FetchConfig {
+        max_attempts: 1,
+        ..config()
+    };
+    let err = fetch_one(server.url("/slow.html"), fetch).unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::Timeout {
+            url: server.url("/slow.html"),
+            after: Duration::from_secs(1)
+        }
+    );
+    assert!(err.is_retryable());
+    assert_eq!(server.count("/slow.html"), 1);
+}
+
+#[test]
+fn closed_port_is_a_retryable_connect_error() {
+    let url = closed_port_url("/a.html");
+    let fetch = FetchConfig {
+        obey_robots: false,
+        max_attempts: 2,
+        ..config()
+    };
+    let err = fetch_one(url.clone(), fetch).unwrap_err();
+    assert!(
+        matches!(&err, FetchError::Connect { url: u, .. } if *u == url),
+        "{err}"
+    );
+    assert!(err.is_retryable());
+    assert!(err.reason().starts_with("cannot connect: "), "{err}");
+}
+
+#[test]
+fn retry_budget_is_shared_by_all_urls_of_a_run() {
+    let server = Server::start();
+    server.route("/a.html", Reply::status(503));
+    server.route("/b.html", Reply::status(503));
+    let fetch = FetchConfig {
+        retry_budget: 1,
+        max_attempts: 4,
+        obey_robots: false,
+        ..config()
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fetcher = Fetcher::new(&fetch).unwrap();
+    let results =
+        runtime.block_on(fetcher.fetch_all(vec![server.url("/a.html"), server.url("/b.html")]));
+    assert!(results
+        .iter()
+        .all(|r| r.as_ref().err().and_then(FetchError::status) == Some(503)));
+    // Two first attempts and the one retry the budget allows.
+    assert_eq!(server.count("/a.html") + server.count("/b.html"), 3);
+}
+
+// ---- robots.txt ------------------------------------------------------------------------
+
+#[test]
+fn robots_txt_disallowing_the_page_refuses_it_without_requesting_it() {
+    let server = Server::start();
+    server.route(
+        "/robots.txt",
+        Reply::robots("User-agent: *\nDisallow: /private/\n"),
+    );
+    server.route("/private/a.html", Reply::html(seed_utf8(), "text/html"));
+    let err = fetch_one(server.url("/private/a.html"), config()).unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::Disallowed {
+            url: server.url("/private/a.html")
+        }
+    );
+    assert_eq!(server.count("/private/a.html"), 0);
+    assert_eq!(server.count("/robots.txt"), 1);
+}
+
+#[test]
+fn robots_txt_rules_for_minsheng_apply_to_minsheng() {
+    let server = Server::start();
+    server.route(
+        "/robots.txt",
+        Reply::robots("User-agent: minsheng\nDisallow: /\n\nUser-agent: *\nAllow: /\n"),
+    );
+    let err = fetch_one(server.url("/a.html"), config()).unwrap_err();
+    assert!(matches!(err, FetchError::Disallowed { .. }), "{err}");
+}
+
+#[test]
+fn ignore_robots_fetches_a_disallowed_page_without_reading_robots_txt() {
+    let server = Server::start();
+    server.route("/robots.txt", Reply::robots("User-agent: *\nDisallow: /\n"));
+    server.route("/a.html", Reply::html(seed_utf8(), "text/html"));
+    let fetch = FetchConfig {
+        obey_robots: false,
+        ..config()
+    };
+    fetch_one(server.url("/a.html"), fetch).unwrap();
+    assert_eq!(server.count("/robots.txt"), 0);
+    assert_eq!(server.count("/a.html"), 1);
+}
+
+#[test]
+fn robots_txt_is_fetched_once_per_host_and_its_crawl_delay_raises_the_delay() {
+    let server = Server::start();
+    server.route(
+        "/robots.txt",
+        Reply::robots("User-agent: *\nCrawl-delay: 1\n"),
+    );
+    for page in ["/a.html", "/b.html", "/c.html"] {
+        server.route(page, Reply::html(seed_utf8(), "text/html"));
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fetcher = Fetcher::new(&config()).unwrap();
+    let urls = ["/a.html", "/b.html", "/c.html"]
+        .map(|p| server.url(p))
+        .to_vec();
+    let results = runtime.block_on(fetcher.fetch_all(urls));
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(server.count("/robots.txt"), 1);
+    let pages: Vec<Seen> = server
+        .requests()
+        .into_iter()
+        .filter(|s| s.path != "/robots.txt")
+        .collect();
+    assert_eq!(pages.len(), 3);
+    for gap in gaps(&pages) {
+        assert!(gap >= Duration::from_secs(1), "{gap:?}");
+    }
+}
+
+#[test]
+fn robots_txt_server_error_counts_as_disallowed() {
+    let server = Server::start();
+    server.route("/robots.txt", Reply::status(500));
+    server.route("/a.html", Reply::html(seed_utf8(), "text/html"));
+    let fetch = FetchConfig {
+        max_attempts: 2,
+        ..config()
+    };
+    let err = fetch_one(server.url("/a.html"), fetch).unwrap_err();
+    assert_eq!(
+        err.reason(),
+        "robots.txt could not be fetched (HTTP 500 Internal Server Error), so the site counts as disallowed (RFC 9309; --ignore-robots overrides)"
+    );
+    assert_eq!(server.count("/a.html"), 0);
+    assert_eq!(server.count("/robots.txt"), 2);
+}
+
+// ---- politeness ------------------------------------------------------------------------
+
+#[test]
+fn requests_to_one_host_from_concurrent_callers_are_at_least_the_delay_apart() {
+    let server = Server::start();
+    for i in 0..5 {
+        server.route(&format!("/{i}.html"), Reply::html(seed_utf8(), "text/html"));
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fetcher = Fetcher::new(&config()).unwrap();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..5)
+            .map(|i| {
+                let fetcher = fetcher.clone();
+                let url = server.url(&format!("/{i}.html"));
+                tokio::spawn(async move { fetcher.fetch(Request::new(url)).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+    });
+    let seen = server.requests();
+    assert_eq!(seen.len(), 6, "robots.txt and five pages");
+    for pair in seen.windows(2) {
+        let previous_done = pair[0].done.expect("answered");
+        assert!(pair[1].at >= previous_done, "one request at a time");
+        assert!(
+            pair[1].at - previous_done >= DELAY,
+            "{:?}",
+            pair[1].at - previous_done
+        );
+    }
+}
+
+#[test]
+fn two_hosts_are_served_in_parallel_each_at_its_own_pace() {
+    let server = Server::start();
+    for i in 0..3 {
+        // A slow page: each request takes 300 ms, so the two hosts' requests overlap only if
+        // they really are in flight at the same time.
+        server.route(
+            &format!("/{i}.html"),
+            Reply::stall(
+                Duration::from_millis(300),
+                Reply::html(seed_utf8(), "text/html"),
+            ),
+        );
+    }
+    let fetch = FetchConfig {
+        resolve: vec![
+            ("county-a.test".into(), server.addr()),
+            ("county-b.test".into(), server.addr()),
+        ],
+        obey_robots: false,
+        ..config()
+    };
+    let urls: Vec<String> = ["county-a.test", "county-b.test"]
+        .iter()
+        .flat_map(|host| (0..3).map(move |i| (*host, i)))
+        .map(|(host, i)| server.url_as(host, &format!("/{i}.html")))
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fetcher = Fetcher::new(&fetch).unwrap();
+    let results = runtime.block_on(fetcher.fetch_all(urls.clone()));
+    for (url, result) in urls.iter().zip(&results) {
+        assert_eq!(
+            result.as_ref().map(|f| f.url.as_str()).ok(),
+            Some(url.as_str())
+        );
+    }
+
+    let seen = server.requests();
+    let of = |host: &str| -> Vec<Seen> {
+        seen.iter()
+            .filter(|s| s.host_name() == Some(host))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (of("county-a.test"), of("county-b.test"));
+    assert_eq!((a.len(), b.len()), (3, 3));
+    for host in [&a, &b] {
+        for pair in host.windows(2) {
+            let previous_done = pair[0].done.expect("answered");
+            assert!(pair[1].at - previous_done >= DELAY);
+        }
+    }
+    let overlaps = |x: &Seen, y: &Seen| x.at < y.done.unwrap() && y.at < x.done.unwrap();
+    assert!(
+        a.iter().any(|x| b.iter().any(|y| overlaps(x, y))),
+        "the two hosts were never in flight together"
+    );
+}
+
+// ---- the scrape command over HTTP ------------------------------------------------------
+
+fn records_jsonl(out: &Path) -> Vec<serde_json::Map<String, Value>> {
+    std::fs::read_to_string(out.join("records.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| match serde_json::from_str(line).unwrap() {
+            Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        })
+        .collect()
+}
+
+#[test]
+fn records_over_http_equal_records_extracted_offline() {
+    let file = fixture("wencheng_2024_half_year_gbk.html");
+    let server = Server::start();
+    server.route("/art.html", Reply::html(seed_gbk(), "text/html"));
+    let online = tempfile::tempdir().unwrap();
+    let offline = tempfile::tempdir().unwrap();
+    let run = |input: String, out: &Path| {
+        let opts = ScrapeOptions {
+            out_dir: out.to_path_buf(),
+            fetch: config(),
+            ..ScrapeOptions::default()
+        };
+        let summary = minsheng::scrape::run(&[input], &opts).unwrap();
+        assert_eq!((summary.pages, summary.failed), (1, 0));
+    };
+    run(server.url("/art.html"), online.path());
+    run(file.to_string_lossy().into_owned(), offline.path());
+
+    let (http, disk) = (records_jsonl(online.path()), records_jsonl(offline.path()));
+    assert_eq!(http.len(), 16);
+    assert_eq!(http.len(), disk.len());
+    for (h, d) in http.iter().zip(&disk) {
+        assert_eq!(h.len(), d.len());
+        for (key, value) in d {
+            match key.as_str() {
+                "source_url" => assert_eq!(h[key], Value::String(server.url("/art.html"))),
+                "fetched_at" => {}
+                _ => assert_eq!(&h[key], value, "field {key}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn binary_scrapes_three_urls_with_one_server_down_writes_the_two_and_exits_1() {
+    let first = Server::start();
+    first.route(
+        "/a.html",
+        Reply::html(seed_utf8(), "text/html; charset=utf-8"),
+    );
+    let second = Server::start_on("127.0.0.2".parse().unwrap());
+    second.route("/b.html", Reply::html(seed_gbk(), "text/html"));
+    let down = closed_port_url("/c.html");
+    let out = tempfile::tempdir().unwrap();
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_minsheng"))
+        .arg("scrape")
+        .arg(first.url("/a.html"))
+        .arg(&down)
+        .arg(second.url("/b.html"))
+        .args(["--delay-ms", "100", "--timeout-secs", "2", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let about_down: Vec<&str> = stderr.lines().filter(|l| l.contains(&down)).collect();
+    assert_eq!(about_down.len(), 1, "{stderr}");
+    assert!(about_down[0].contains("cannot connect"), "{stderr}");
+
+    let records = records_jsonl(out.path());
+    assert_eq!(records.len(), 32);
+    assert!(records[..16]
+        .iter()
+        .all(|r| r["source_url"] == first.url("/a.html")));
+    assert!(records[16..]
+        .iter()
+        .all(|r| r["source_url"] == second.url("/b.html")));
+
+    let pages: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("pages.json")).unwrap())
+            .unwrap();
+    let urls: Vec<&str> = pages
+        .iter()
+        .map(|p| p["source_url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [first.url("/a.html"), down.clone(), second.url("/b.html")]
+    );
+    assert!(pages[0]["error"].is_null());
+    assert!(pages[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("cannot connect"));
+    assert!(pages[2]["error"].is_null());
+}
