@@ -1,9 +1,10 @@
 //! The command line: clap definitions and `--help` text. The contract (DESIGN.md) is what
-//! users' scripts depend on: `scrape INPUT... [--out DIR]`, exit 0 / 1 (some input failed) /
-//! 2 (usage or config error).
+//! users' scripts depend on: `scrape INPUT... [--out DIR]`, `crawl --config FILE`,
+//! `export`, `reparse`; exit 0 / 1 (some input failed) / 2 (usage or config error) / 3 (another
+//! crawl holds the store's lock).
 
-use crate::config::DEFAULT_OUT_DIR;
-use clap::{Args, Parser, Subcommand};
+use crate::config::{DEFAULT_DB_PATH, DEFAULT_OUT_DIR};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -11,7 +12,8 @@ use std::path::PathBuf;
     name = "minsheng",
     version,
     about = "Turns Chinese county governments' progress-report pages into clean CSV / JSONL / JSON",
-    after_help = "Exit status: 0 all inputs succeeded, 1 some input failed, 2 usage or config error."
+    after_help = "Exit status: 0 all inputs succeeded, 1 some input failed, 2 usage or config error, \
+                  3 another crawl or reparse holds the store's lock (nothing was done)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,6 +25,65 @@ pub enum Command {
     /// Extract the progress tables of pages: URLs, HTML files, or directories of .html/.htm
     /// files (walked recursively, in sorted order).
     Scrape(ScrapeArgs),
+    /// Crawl the sources of a config file incrementally into the store, then write the
+    /// current records to --out. Meant for a scheduler: see "Running on a schedule" in the
+    /// README.
+    Crawl(CrawlArgs),
+    /// Write the store's current records to --out (and, with --history, every version).
+    Export(ExportArgs),
+    /// Extract again from the stored raw pages (after a parser improvement), offline.
+    Reparse(ReparseArgs),
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// The crawl config (TOML): [defaults] and one [[source]] per column; see
+    /// sources.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The SQLite store (created if missing); its lock file is PATH.lock.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_DB_PATH)]
+    pub db: PathBuf,
+    /// Where the current records.csv, records.jsonl and pages.json are written after the run.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT_DIR)]
+    pub out: PathBuf,
+    /// Log line format on stderr.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The SQLite store written by `crawl`.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_DB_PATH)]
+    pub db: PathBuf,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT_DIR)]
+    pub out: PathBuf,
+    /// Also write every record version with valid_from / valid_to to records_history.csv and
+    /// records_history.jsonl.
+    #[arg(long)]
+    pub history: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReparseArgs {
+    /// The SQLite store written by `crawl`.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_DB_PATH)]
+    pub db: PathBuf,
+    /// Where the current records are written afterwards.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT_DIR)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,15 @@ use std::time::Duration;
 /// The output folder when `--out` is not given.
 pub const DEFAULT_OUT_DIR: &str = "output";
 
+/// The crawl store when `--db` is not given: beside the outputs, so that one folder holds a
+/// crawl's state and results. The lock file is this path with `.lock` appended.
+pub const DEFAULT_DB_PATH: &str = "output/minsheng.db";
+
+/// List pages read per start URL of a crawl source when the config does not say. Default 5:
+/// a nightly run only needs the newest entries of a column; the first crawl of an old column
+/// can raise it.
+pub const DEFAULT_MAX_LIST_PAGES: usize = 5;
+
 /// Options of `minsheng scrape`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScrapeOptions {

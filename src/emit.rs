@@ -98,6 +98,17 @@ pub fn csv_fields(r: &Record) -> [String; 21] {
     ]
 }
 
+/// The CSV field of one value of a record's JSON form, written as [`csv_fields`] writes the
+/// record: null is empty, a string is itself, anything else is its JSON text (`80.0`, `true`,
+/// `{"备注":"..."}`). For records read back from the crawl store.
+pub fn csv_field(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// The three outputs being written.
 pub struct Output {
     dir: PathBuf,
@@ -162,6 +173,39 @@ impl Output {
                 source: e.into(),
             })?;
             writeln!(self.jsonl, "{line}").map_err(|source| EmitError {
+                path: self.path(RECORDS_JSONL),
+                source,
+            })?;
+        }
+        let json = serde_json::to_string_pretty(page).map_err(|e| EmitError {
+            path: self.path(PAGES_JSON),
+            source: e.into(),
+        })?;
+        let sep = if self.pages_written == 0 { "\n" } else { ",\n" };
+        write!(self.pages, "{sep}{json}").map_err(|source| EmitError {
+            path: self.path(PAGES_JSON),
+            source,
+        })?;
+        self.pages_written += 1;
+        Ok(())
+    }
+
+    /// Writes one page given in its JSON form (a [`PageReport`] serialized earlier, as the
+    /// crawl store keeps it) exactly as [`Output::write_page`] writes the report.
+    pub fn write_page_value(&mut self, page: &Value) -> Result<(), EmitError> {
+        let records = page["tables"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|t| t["rows"].as_array().into_iter().flatten());
+        for record in records {
+            self.csv
+                .write_record(COLUMNS.map(|c| csv_field(&record[c])))
+                .map_err(|e| EmitError {
+                    path: self.path(RECORDS_CSV),
+                    source: e.into(),
+                })?;
+            writeln!(self.jsonl, "{record}").map_err(|source| EmitError {
                 path: self.path(RECORDS_JSONL),
                 source,
             })?;
@@ -306,6 +350,32 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_page_written_from_its_json_form_gives_the_same_bytes() {
+        let mut page = PageReport::failed("file:///a.html", "x");
+        page.error = None;
+        page.tables.push(TableReport {
+            table_index: 0,
+            headers: vec!["序号".into()],
+            rows: vec![record(), record()],
+        });
+        let typed = tempfile::tempdir().unwrap();
+        write_all(typed.path(), false, &[page.clone(), page.clone()]).unwrap();
+        let from_json = tempfile::tempdir().unwrap();
+        let value = serde_json::to_value(&page).unwrap();
+        let mut out = Output::create(from_json.path(), false).unwrap();
+        out.write_page_value(&value).unwrap();
+        out.write_page_value(&value).unwrap();
+        out.finish().unwrap();
+        for name in [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON] {
+            assert_eq!(
+                fs::read(typed.path().join(name)).unwrap(),
+                fs::read(from_json.path().join(name)).unwrap(),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod crawl;
 pub mod decode;
 pub mod emit;
 pub mod extract;
@@ -20,3 +21,4 @@ pub mod normalize;
 pub mod pipeline;
 pub mod record;
 pub mod scrape;
+pub mod store;

@@ -1,0 +1,474 @@
+//! List-page discovery: a column (list) page's HTML -> the article links it lists and the
+//! further list pages of its pagination. Pure: no network, no disk.
+//!
+//! County CMSs serve two forms (fixtures under `tests/sites/`):
+//!
+//! - **plain lists**: `<ul><li><a href=...>title</a><span>date</span></li>...` with a
+//!   pagination bar of `首页 上一页 1 2 3 下一页 尾页` links to `index_2.html`, `index_3.html`
+//!   (TRS WCM and most provincial 集约化 templates);
+//! - **Hanweb JCMS**: the items sit inside `<script type="text/xml"><datastore><recordset>
+//!   <record><![CDATA[<li><a href=...>...</a></li>]]></record>...`, rendered by JavaScript,
+//!   with the page count in `<totalpage>`; page N is the column URL with
+//!   `?uid=UNITID&pageNum=N` (UNITID is the list module's id, the `<div id>` around the script
+//!   or its `unitid` parameter). An HTML parser sees the script as one text node, so the
+//!   records are cut out of the source text and each CDATA parsed as a fragment.
+//!
+//! Links are resolved against `<base href>` when present, else the page's URL; fragments are
+//! dropped; an article link matches the source's `follow` regex on its absolute URL and, when
+//! `title_contains` is given, has one of those words in its text or `title`.
+
+use regex::Regex;
+use scraper::{ElementRef, Html, Selector};
+use std::collections::HashSet;
+use std::sync::OnceLock;
+use url::Url;
+
+/// What one list page offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    /// Article links, in page order, without duplicates.
+    pub articles: Vec<Link>,
+    /// Further list pages of the same column, in page order, without duplicates.
+    pub next_pages: Vec<Url>,
+    pub form: ListForm,
+}
+
+/// A link found on a list page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub url: Url,
+    /// The link text, whitespace collapsed (the `title` attribute when the text is empty).
+    pub text: String,
+}
+
+/// Which list form the page uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListForm {
+    Plain,
+    /// Hanweb JCMS datastore, with its declared totals.
+    HanwebDatastore {
+        total_pages: Option<usize>,
+        total_records: Option<usize>,
+    },
+}
+
+/// The article filter of a source.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter<'a> {
+    pub follow: &'a Regex,
+    pub title_contains: &'a [String],
+}
+
+impl Filter<'_> {
+    fn keeps(&self, link: &Link) -> bool {
+        self.follow.is_match(link.url.as_str())
+            && (self.title_contains.is_empty()
+                || self
+                    .title_contains
+                    .iter()
+                    .any(|w| link.text.contains(w.as_str())))
+    }
+}
+
+fn selector(css: &'static str, cell: &'static OnceLock<Selector>) -> &'static Selector {
+    cell.get_or_init(|| Selector::parse(css).unwrap_or_else(|_| unreachable!("static selector")))
+}
+
+fn anchors() -> &'static Selector {
+    static CELL: OnceLock<Selector> = OnceLock::new();
+    selector("a[href]", &CELL)
+}
+
+fn base_selector() -> &'static Selector {
+    static CELL: OnceLock<Selector> = OnceLock::new();
+    selector("base[href]", &CELL)
+}
+
+fn datastore_record() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    CELL.get_or_init(|| {
+        Regex::new(r"(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>")
+            .unwrap_or_else(|_| unreachable!())
+    })
+}
+
+/// The number in `<totalpage>` / `<totalrecord>`.
+fn datastore_number(html: &str, tag: &str) -> Option<usize> {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    let re = CELL.get_or_init(|| {
+        Regex::new(r"<(totalpage|totalrecord)>\s*(\d+)\s*</(?:totalpage|totalrecord)>")
+            .unwrap_or_else(|_| unreachable!())
+    });
+    re.captures_iter(html)
+        .find(|c| &c[1] == tag)
+        .and_then(|c| c[2].parse().ok())
+}
+
+fn hanweb_unit_id() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    CELL.get_or_init(|| {
+        Regex::new(r#"(?:<div id="(\d+)">\s*<script type="text/xml">|\bunitid\W{1,3}(\d+))"#)
+            .unwrap_or_else(|_| unreachable!())
+    })
+}
+
+/// Text of an element with whitespace runs collapsed to one space, trimmed.
+fn link_text(a: &ElementRef) -> String {
+    let text: String = a.text().collect::<Vec<_>>().join(" ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        a.value()
+            .attr("title")
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    } else {
+        match a.value().attr("title") {
+            Some(title) if !title.trim().is_empty() && !text.contains(title.trim()) => {
+                format!("{text} {}", title.trim())
+            }
+            _ => text,
+        }
+    }
+}
+
+/// Resolves `href` against `base`: http(s) only, fragment dropped.
+fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+/// Every `<a href>` of a parsed document or fragment, resolved.
+fn links_of(html: &Html, base: &Url) -> Vec<Link> {
+    html.select(anchors())
+        .filter_map(|a| {
+            let url = resolve(base, a.value().attr("href")?)?;
+            Some(Link {
+                url,
+                text: link_text(&a),
+            })
+        })
+        .collect()
+}
+
+/// Reads one list page. `page_url` is the URL the page was served from (after redirects).
+pub fn discover(html: &str, page_url: &Url, filter: Filter) -> ListPage {
+    let doc = Html::parse_document(html);
+    let base = doc
+        .select(base_selector())
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|href| page_url.join(href.trim()).ok())
+        .unwrap_or_else(|| page_url.clone());
+
+    let mut links = links_of(&doc, &base);
+    let records: Vec<&str> = datastore_record()
+        .captures_iter(html)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+        .collect();
+    let has_datastore = html.contains("<datastore>");
+    for fragment in &records {
+        links.extend(links_of(&Html::parse_fragment(fragment), &base));
+    }
+
+    let mut seen = HashSet::new();
+    let articles: Vec<Link> = links
+        .iter()
+        .filter(|l| filter.keeps(l))
+        .filter(|l| seen.insert(l.url.clone()))
+        .cloned()
+        .collect();
+
+    let mut next_pages = Vec::new();
+    let mut seen_pages: HashSet<Url> = HashSet::from([page_url.clone()]);
+    let form = if has_datastore {
+        let total_pages = datastore_number(html, "totalpage");
+        let total_records = datastore_number(html, "totalrecord");
+        let unit = hanweb_unit_id().captures(html).and_then(|c| {
+            c.get(1)
+                .or_else(|| c.get(2))
+                .map(|m| m.as_str().to_string())
+        });
+        let mut column = page_url.clone();
+        column.set_query(None);
+        column.set_fragment(None);
+        for n in 2..=total_pages.unwrap_or(1) {
+            let mut url = column.clone();
+            match &unit {
+                Some(uid) => url.set_query(Some(&format!("uid={uid}&pageNum={n}"))),
+                None => url.set_query(Some(&format!("pageNum={n}"))),
+            }
+            if seen_pages.insert(url.clone()) {
+                next_pages.push(url);
+            }
+        }
+        ListForm::HanwebDatastore {
+            total_pages,
+            total_records,
+        }
+    } else {
+        ListForm::Plain
+    };
+
+    for link in &links {
+        if is_pagination(link, page_url, filter) && seen_pages.insert(link.url.clone()) {
+            next_pages.push(link.url.clone());
+        }
+    }
+    ListPage {
+        articles,
+        next_pages,
+        form,
+    }
+}
+
+/// A link of the pagination bar: same host and folder as the list page, not an article, and
+/// labelled 下一页 / a page number, or named `index_N.html`.
+fn is_pagination(link: &Link, page_url: &Url, filter: Filter) -> bool {
+    static INDEX_N: OnceLock<Regex> = OnceLock::new();
+    let index_n = INDEX_N
+        .get_or_init(|| Regex::new(r"/index_\d+\.s?html?$").unwrap_or_else(|_| unreachable!()));
+    if link.url.host_str() != page_url.host_str()
+        || link.url.port_or_known_default() != page_url.port_or_known_default()
+        || filter.follow.is_match(link.url.as_str())
+    {
+        return false;
+    }
+    let folder = |u: &Url| {
+        let path = u.path();
+        path[..path.rfind('/').map_or(0, |i| i + 1)].to_string()
+    };
+    if folder(&link.url) != folder(page_url) {
+        return false;
+    }
+    let text = link.text.trim();
+    matches!(
+        text,
+        "下一页" | "下页" | "后一页" | "下一页>" | "下一页>>" | ">"
+    ) || (!text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) && text != "1")
+        || index_n.is_match(link.url.path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn follow() -> Regex {
+        Regex::new(r"/art/\d{4}/\d+/\d+/art_\d+_\d+\.html$").unwrap()
+    }
+
+    fn page(url: &str) -> Url {
+        Url::parse(url).unwrap()
+    }
+
+    const PLAIN: &str = r#"<html><head><title>民生实事</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/col/col2/index.html">政务动态</a></div>
+<ul class="list">
+  <li><a href="/art/2024/8/28/art_1229265580_59001.html" title="公共服务“七优享”民生实事项目半年度进度表">公共服务“七优享”民生实事项目半年度进度表</a><span>2024-08-28</span></li>
+  <li><a href="../../art/2024/5/6/art_1229265580_58000.html">关于开展安全生产检查的通知</a><span>2024-05-06</span></li>
+  <li><a href="http://www.wencheng.gov.cn/art/2024/8/28/art_1229265580_59001.html#top">公共服务“七优享”民生实事项目半年度进度表</a></li>
+  <li><a href="javascript:void(0)">民生实事</a></li>
+</ul>
+<div class="page"><a href="index.html">首页</a> <a href="index.html">上一页</a> <a href="index.html">1</a>
+<a href="index_2.html">2</a> <a href="index_3.html">3</a> <a href="index_2.html">下一页</a> <a href="index_3.html">尾页</a>
+<a href="/col/col9/index_2.html">其他栏目</a></div>
+</body></html>"#;
+
+    #[test]
+    fn plain_list_gives_articles_in_order_resolved_and_deduplicated() {
+        let follow = follow();
+        let list = discover(
+            PLAIN,
+            &page("http://www.wencheng.gov.cn/col/col1229265580/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+            },
+        );
+        let urls: Vec<&str> = list.articles.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                "http://www.wencheng.gov.cn/art/2024/8/28/art_1229265580_59001.html",
+                "http://www.wencheng.gov.cn/art/2024/5/6/art_1229265580_58000.html",
+            ]
+        );
+        assert_eq!(
+            list.articles[0].text,
+            "公共服务“七优享”民生实事项目半年度进度表"
+        );
+        assert_eq!(list.form, ListForm::Plain);
+    }
+
+    #[test]
+    fn title_contains_keeps_only_matching_link_texts() {
+        let follow = follow();
+        let words = vec!["民生实事".to_string(), "七优享".to_string()];
+        let list = discover(
+            PLAIN,
+            &page("http://www.wencheng.gov.cn/col/col1229265580/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &words,
+            },
+        );
+        assert_eq!(list.articles.len(), 1);
+        assert!(list.articles[0]
+            .url
+            .as_str()
+            .ends_with("art_1229265580_59001.html"));
+    }
+
+    #[test]
+    fn plain_pagination_follows_numbered_next_and_index_n_links_of_the_same_column() {
+        let follow = follow();
+        let list = discover(
+            PLAIN,
+            &page("http://www.wencheng.gov.cn/col/col1229265580/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+            },
+        );
+        let pages: Vec<&str> = list.next_pages.iter().map(Url::as_str).collect();
+        assert_eq!(
+            pages,
+            vec![
+                "http://www.wencheng.gov.cn/col/col1229265580/index_2.html",
+                "http://www.wencheng.gov.cn/col/col1229265580/index_3.html",
+            ]
+        );
+    }
+
+    #[test]
+    fn base_href_decides_how_relative_links_resolve() {
+        let follow = follow();
+        let html = r#"<html><head><base href="http://www.example.gov.cn/"></head><body>
+            <a href="art/2024/1/2/art_1_2.html">民生实事</a></body></html>"#;
+        let list = discover(
+            html,
+            &page("http://www.example.gov.cn/col/col1/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+            },
+        );
+        assert_eq!(
+            list.articles[0].url.as_str(),
+            "http://www.example.gov.cn/art/2024/1/2/art_1_2.html"
+        );
+    }
+
+    const HANWEB: &str = r#"<html><head><title>民生实事</title></head><body>
+<div class="nav"><a href="/">首页</a></div>
+<div id="5372934"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=3018&path=/&columnid=1229265580&unitid=5372934&webname=%E9%9D%92%E7%94%B0%E5%8E%BF&permissiontype=0"></a>]]></nextgroup>
+<recordset>
+<record><![CDATA[
+<li><a href="/art/2024/12/30/art_1229265580_60102.html" title="青田县2024年民生实事项目年度进度表" target="_blank">青田县2024年民生实事项目年度进度表</a><span>2024-12-30</span></li>
+]]></record>
+<record><![CDATA[
+<li><a href="http://www.qingtian.gov.cn/art/2024/8/29/art_1229265580_59871.html" target="_blank">青田县2024年民生实事项目半年度进度表</a><span>2024-08-29</span></li>
+]]></record>
+</recordset>
+<totalrecord>6</totalrecord><totalpage>3</totalpage>
+</datastore></script></div>
+<script>var jpage = new Pager({unitid:'5372934', perpage:2});</script>
+</body></html>"#;
+
+    #[test]
+    fn hanweb_datastore_records_are_articles() {
+        let follow = follow();
+        let list = discover(
+            HANWEB,
+            &page("http://www.qingtian.gov.cn/col/col1229265580/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+            },
+        );
+        let urls: Vec<&str> = list.articles.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                "http://www.qingtian.gov.cn/art/2024/12/30/art_1229265580_60102.html",
+                "http://www.qingtian.gov.cn/art/2024/8/29/art_1229265580_59871.html",
+            ]
+        );
+        assert_eq!(
+            list.articles[1].text,
+            "青田县2024年民生实事项目半年度进度表"
+        );
+        assert_eq!(
+            list.form,
+            ListForm::HanwebDatastore {
+                total_pages: Some(3),
+                total_records: Some(6)
+            }
+        );
+    }
+
+    #[test]
+    fn hanweb_pagination_is_the_column_url_with_uid_and_page_number() {
+        let follow = follow();
+        let list = discover(
+            HANWEB,
+            &page("http://www.qingtian.gov.cn/col/col1229265580/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+            },
+        );
+        let pages: Vec<&str> = list.next_pages.iter().map(Url::as_str).collect();
+        assert_eq!(
+            pages,
+            vec![
+                "http://www.qingtian.gov.cn/col/col1229265580/index.html?uid=5372934&pageNum=2",
+                "http://www.qingtian.gov.cn/col/col1229265580/index.html?uid=5372934&pageNum=3",
+            ]
+        );
+    }
+
+    #[test]
+    fn hanweb_later_page_does_not_list_itself_again() {
+        let follow = follow();
+        let url =
+            page("http://www.qingtian.gov.cn/col/col1229265580/index.html?uid=5372934&pageNum=2");
+        let list = discover(
+            HANWEB,
+            &url,
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+            },
+        );
+        let pages: Vec<&str> = list.next_pages.iter().map(Url::as_str).collect();
+        assert_eq!(
+            pages,
+            vec!["http://www.qingtian.gov.cn/col/col1229265580/index.html?uid=5372934&pageNum=3"]
+        );
+    }
+
+    #[test]
+    fn a_page_with_no_links_gives_nothing() {
+        let follow = follow();
+        let list = discover(
+            "<html><body><p>系统维护中</p></body></html>",
+            &page("http://www.example.gov.cn/col/col1/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+            },
+        );
+        assert!(list.articles.is_empty());
+        assert!(list.next_pages.is_empty());
+    }
+}

@@ -1,0 +1,802 @@
+//! `minsheng crawl`: the scheduled, incremental crawl of many county columns, and its two
+//! offline companions `export` and `reparse`.
+//!
+//! A run: read and check the whole config (exit 2 before any request when it is bad); take
+//! the store's lock (`DB.lock`, an fs4 advisory lock released by the kernel even on SIGKILL;
+//! a second run exits at once with status 3); for every source, read its list pages
+//! ([`lists`]) following the pagination up to `max_list_pages`, then fetch every article
+//! found plus those left suspect or failed by an earlier run. Every request is conditional
+//! when a version is stored (ETag / Last-Modified); a 304 or a body with the stored hash is
+//! not extracted again. A new body goes through `pipeline::process` and is committed with its
+//! records in one transaction ([`crate::store`]), so a run killed at any point and started
+//! again ends in the same store. A 200 without a progress table on a page that had one (a
+//! maintenance page, a WAF interstitial, an empty template) is a *suspect fetch*: set aside,
+//! never replacing the good version, retried next run. Finally the current records are
+//! written to `--out`, and one summary line ends the run.
+//!
+//! Hosts are fetched in parallel and each host politely (the fetcher's per-host delay and
+//! robots.txt); parsing and the store run on blocking threads so waiting never spins.
+
+pub mod config;
+pub mod export;
+pub mod lists;
+
+use crate::cli::{CrawlArgs, ExportArgs, LogFormat, ReparseArgs};
+use crate::decode;
+use crate::fetch::{FetchError, Fetched, Fetcher, Request};
+use crate::pipeline::{self, sha256_hex, Source};
+use crate::store::{PageKind, PageState, RecordChanges, Snapshot, Store, StoreError};
+use config::{ConfigError, CrawlConfig, SourceConfig};
+use export::ExportError;
+use fs4::fs_std::FileExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use lists::{Filter, ListPage};
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, MutexGuard};
+use url::Url;
+
+/// Exit status when another run holds the store's lock.
+pub const EXIT_LOCKED: u8 = 3;
+
+/// What one crawl did; printed as the summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// List pages read (a 304 included).
+    pub list_pages: usize,
+    pub list_failed: usize,
+    /// Distinct article URLs to check: found on list pages, plus earlier suspects and failures.
+    pub articles: usize,
+    /// Articles whose new body was extracted.
+    pub fetched: usize,
+    pub new_pages: usize,
+    pub changed_pages: usize,
+    /// Articles with no progress table that never had one.
+    pub no_table: usize,
+    /// 304, or the same bytes as the stored version.
+    pub unchanged: usize,
+    pub failed: usize,
+    /// A 200 without the progress table the page had: the stored version is kept.
+    pub suspect: usize,
+    pub records: RecordChanges,
+}
+
+impl Summary {
+    /// Something needs the operator's attention: exit status 1.
+    pub fn has_failures(&self) -> bool {
+        self.list_failed + self.failed + self.suspect > 0
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "list pages {} ({} failed), articles found {}, fetched {} (new {}, changed {}, no table {}), \
+             unchanged {}, failed {}, suspect {}; records new {}, changed {}, removed {}",
+            self.list_pages,
+            self.list_failed,
+            self.articles,
+            self.fetched,
+            self.new_pages,
+            self.changed_pages,
+            self.no_table,
+            self.unchanged,
+            self.failed,
+            self.suspect,
+            self.records.new,
+            self.records.changed,
+            self.records.removed
+        )
+    }
+}
+
+/// Why a crawl, export or reparse could not run or finish.
+#[derive(Debug)]
+pub enum CrawlError {
+    Config(ConfigError),
+    /// Another run holds the lock; `holder` is what it wrote there (its process id).
+    Locked {
+        lock: PathBuf,
+        holder: String,
+    },
+    /// `export` / `reparse` on a store that does not exist.
+    NoStore(PathBuf),
+    Lock {
+        lock: PathBuf,
+        reason: String,
+    },
+    Fetcher(FetchError),
+    Store(StoreError),
+    Export(ExportError),
+    Runtime(String),
+}
+
+impl CrawlError {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            CrawlError::Config(_) | CrawlError::NoStore(_) | CrawlError::Fetcher(_) => 2,
+            CrawlError::Locked { .. } => EXIT_LOCKED,
+            _ => 1,
+        })
+    }
+}
+
+impl fmt::Display for CrawlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CrawlError::Config(e) => write!(f, "{e}"),
+            CrawlError::Locked { lock, holder } => write!(
+                f,
+                "another minsheng run (pid {}) holds {}; not starting a second one on the same store",
+                if holder.is_empty() { "unknown" } else { holder },
+                lock.display()
+            ),
+            CrawlError::NoStore(path) => write!(
+                f,
+                "{}: no store here; run `minsheng crawl --db {}` first",
+                path.display(),
+                path.display()
+            ),
+            CrawlError::Lock { lock, reason } => {
+                write!(f, "cannot lock {}: {reason}", lock.display())
+            }
+            CrawlError::Fetcher(e) => write!(f, "{e}"),
+            CrawlError::Store(e) => write!(f, "{e}"),
+            CrawlError::Export(e) => write!(f, "{e}"),
+            CrawlError::Runtime(reason) => write!(f, "{reason}"),
+        }
+    }
+}
+
+impl std::error::Error for CrawlError {}
+
+impl From<StoreError> for CrawlError {
+    fn from(e: StoreError) -> Self {
+        CrawlError::Store(e)
+    }
+}
+
+impl From<ExportError> for CrawlError {
+    fn from(e: ExportError) -> Self {
+        CrawlError::Export(e)
+    }
+}
+
+/// The lock file of a store: its path with `.lock` appended.
+pub fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Held for the whole run; the kernel releases it when the process ends, however it ends.
+#[derive(Debug)]
+pub struct StoreLock {
+    _file: File,
+}
+
+/// Takes the store's lock without waiting: a scheduler that starts a run while the last
+/// one is still going gets a refusal at once, not a queue of runs.
+pub fn lock_store(db: &Path) -> Result<StoreLock, CrawlError> {
+    let lock = lock_path(db);
+    let fail = |reason: String| CrawlError::Lock {
+        lock: lock.clone(),
+        reason,
+    };
+    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)
+            .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .map_err(|e| fail(e.to_string()))?;
+    match file.try_lock_exclusive() {
+        Ok(()) => {
+            // Only the holder writes: the pid is for the refusal message.
+            let _ = file.set_len(0);
+            let _ = writeln!(file, "{}", std::process::id());
+            Ok(StoreLock { _file: file })
+        }
+        Err(e)
+            if e.kind() == std::io::ErrorKind::WouldBlock
+                || e.raw_os_error() == fs4::lock_contended_error().raw_os_error() =>
+        {
+            let holder = fs::read_to_string(&lock).unwrap_or_default();
+            Err(CrawlError::Locked {
+                lock,
+                holder: holder.trim().to_string(),
+            })
+        }
+        Err(e) => Err(fail(e.to_string())),
+    }
+}
+
+/// What became of one article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    New(RecordChanges),
+    Changed(RecordChanges),
+    NoTable(String),
+    Unchanged,
+    Suspect(String),
+    Failed(String),
+}
+
+/// A request with the stored version's validators, when there is one.
+fn request(url: &str, state: Option<&PageState>) -> Request {
+    let stored = state.filter(|s| s.sha256.is_some());
+    Request {
+        url: url.to_string(),
+        etag: stored.and_then(|s| s.etag.clone()),
+        last_modified: stored.and_then(|s| s.last_modified.clone()),
+    }
+}
+
+fn snapshot(f: Fetched) -> Snapshot {
+    Snapshot {
+        url: f.url,
+        final_url: f.final_url,
+        status: f.status,
+        content_type: f.content_type,
+        etag: f.etag,
+        last_modified: f.last_modified,
+        bytes: f.bytes,
+        fetched_at: f.fetched_at,
+    }
+}
+
+fn lock_ignoring_poison(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Decides what an article's response means and commits it (one transaction per page). The
+/// store is locked only to write, never while a page is parsed.
+fn settle_article(
+    store: &Mutex<Store>,
+    source: &SourceConfig,
+    url: &str,
+    state: Option<PageState>,
+    result: Result<Fetched, FetchError>,
+) -> Result<Outcome, StoreError> {
+    let fetched = match result {
+        Ok(f) => f,
+        Err(e) => {
+            let reason = e.reason();
+            lock_ignoring_poison(store).save_failure(
+                &source.name,
+                PageKind::Article,
+                url,
+                e.status(),
+                &reason,
+                &pipeline::now_utc(),
+            )?;
+            return Ok(Outcome::Failed(reason));
+        }
+    };
+    let stored_sha = state.as_ref().and_then(|s| s.sha256.clone());
+    if fetched.not_modified {
+        if stored_sha.is_none() {
+            let reason = "HTTP 304 Not Modified to a request without validators".to_string();
+            lock_ignoring_poison(store).save_failure(
+                &source.name,
+                PageKind::Article,
+                url,
+                Some(fetched.status),
+                &reason,
+                &fetched.fetched_at,
+            )?;
+            return Ok(Outcome::Failed(reason));
+        }
+        lock_ignoring_poison(store).save_unchanged(
+            url,
+            fetched.status,
+            &fetched.fetched_at,
+            fetched.etag.as_deref(),
+            fetched.last_modified.as_deref(),
+        )?;
+        return Ok(Outcome::Unchanged);
+    }
+    if !(200..300).contains(&fetched.status) {
+        let reason = format!("unexpected HTTP status {}", fetched.status);
+        lock_ignoring_poison(store).save_failure(
+            &source.name,
+            PageKind::Article,
+            url,
+            Some(fetched.status),
+            &reason,
+            &fetched.fetched_at,
+        )?;
+        return Ok(Outcome::Failed(reason));
+    }
+    if stored_sha.as_deref() == Some(sha256_hex(&fetched.bytes).as_str()) {
+        lock_ignoring_poison(store).save_unchanged(
+            url,
+            fetched.status,
+            &fetched.fetched_at,
+            fetched.etag.as_deref(),
+            fetched.last_modified.as_deref(),
+        )?;
+        return Ok(Outcome::Unchanged);
+    }
+    let report = pipeline::process(&Source {
+        url: url.to_string(),
+        bytes: fetched.bytes.clone(),
+        content_type: fetched.content_type.clone(),
+        fetched_at: fetched.fetched_at.clone(),
+        final_url: Some(fetched.final_url.clone()),
+        http_status: Some(fetched.status),
+        default_publisher: source.publisher.clone(),
+    });
+    let has_records = report.records().next().is_some();
+    let had_records = state.as_ref().is_some_and(|s| s.has_records);
+    let why = report
+        .error
+        .clone()
+        .unwrap_or_else(|| "no records".to_string());
+    let snap = snapshot(fetched);
+    if !has_records && had_records {
+        let reason = format!(
+            "HTTP {} without the progress table this page had ({why}); the stored version is kept",
+            snap.status
+        );
+        lock_ignoring_poison(store).save_suspect(&snap, &reason)?;
+        return Ok(Outcome::Suspect(reason));
+    }
+    let changes = lock_ignoring_poison(store).save_article(
+        &source.name,
+        source.publisher.as_deref(),
+        &snap,
+        &report,
+        &snap.fetched_at,
+    )?;
+    Ok(if !has_records {
+        Outcome::NoTable(why)
+    } else if stored_sha.is_some() {
+        Outcome::Changed(changes)
+    } else {
+        Outcome::New(changes)
+    })
+}
+
+/// One run's shared state.
+struct Run {
+    fetcher: Fetcher,
+    store: Arc<Mutex<Store>>,
+    summary: Mutex<Summary>,
+    progress: ProgressBar,
+    /// Article URLs already taken by a source in this run: a page linked from two columns
+    /// is fetched once.
+    claimed: Mutex<HashSet<String>>,
+}
+
+impl Run {
+    /// True the first time `url` is claimed in this run.
+    fn claim(&self, url: &str) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(url.to_string())
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        lock_ignoring_poison(&self.store)
+    }
+
+    fn summary(&self) -> MutexGuard<'_, Summary> {
+        self.summary
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    async fn source(&self, src: &SourceConfig) -> Result<(), StoreError> {
+        let filter = Filter {
+            follow: &src.follow,
+            title_contains: &src.title_contains,
+        };
+        let mut listed = HashSet::new();
+        let mut articles = Vec::new();
+        for start in &src.start {
+            let mut queue = VecDeque::from([start.clone()]);
+            let mut read = 0;
+            while let Some(url) = queue.pop_front() {
+                if read >= src.max_list_pages {
+                    break;
+                }
+                if !listed.insert(url.clone()) {
+                    continue;
+                }
+                read += 1;
+                if let Some(page) = self.list_page(src, &url, filter).await? {
+                    for link in page.articles {
+                        let link = link.url.to_string();
+                        if self.claim(&link) {
+                            articles.push(link);
+                        }
+                    }
+                    queue.extend(page.next_pages);
+                }
+            }
+        }
+        let retries = self.store().retry_urls(&src.name)?;
+        for url in retries {
+            if self.claim(&url) {
+                articles.push(url);
+            }
+        }
+        self.summary().articles += articles.len();
+        self.progress.inc_length(articles.len() as u64);
+        let results =
+            futures_util::future::join_all(articles.into_iter().map(|url| self.article(src, url)))
+                .await;
+        results.into_iter().collect()
+    }
+
+    /// Reads one list page (conditionally); None when it could not be had.
+    async fn list_page(
+        &self,
+        src: &SourceConfig,
+        url: &Url,
+        filter: Filter<'_>,
+    ) -> Result<Option<ListPage>, StoreError> {
+        let key = url.to_string();
+        let state = self.store().page(&key)?;
+        let stored_sha = state.as_ref().and_then(|s| s.sha256.clone());
+        let result = self.fetcher.fetch(request(&key, state.as_ref())).await;
+        let failure = |status: Option<u16>,
+                       reason: String|
+         -> Result<Option<ListPage>, StoreError> {
+            tracing::warn!(source = %src.name, url = %key, reason = %reason, "list page failed");
+            self.store().save_failure(
+                &src.name,
+                PageKind::List,
+                &key,
+                status,
+                &reason,
+                &pipeline::now_utc(),
+            )?;
+            self.summary().list_failed += 1;
+            Ok(None)
+        };
+        let (bytes, content_type, final_url) = match result {
+            Err(e) => return failure(e.status(), e.reason()),
+            Ok(f) if f.not_modified => {
+                let stored = match &stored_sha {
+                    Some(sha) => self.store().raw(&key, sha)?,
+                    None => None,
+                };
+                let Some(stored) = stored else {
+                    return failure(
+                        Some(f.status),
+                        "HTTP 304 Not Modified but no stored copy of the list page".into(),
+                    );
+                };
+                self.store().save_unchanged(
+                    &key,
+                    f.status,
+                    &f.fetched_at,
+                    f.etag.as_deref(),
+                    f.last_modified.as_deref(),
+                )?;
+                (stored.bytes, stored.content_type, f.final_url)
+            }
+            Ok(f) if !(200..300).contains(&f.status) => {
+                return failure(
+                    Some(f.status),
+                    format!("unexpected HTTP status {}", f.status),
+                )
+            }
+            Ok(f) => {
+                if stored_sha.as_deref() == Some(sha256_hex(&f.bytes).as_str()) {
+                    self.store().save_unchanged(
+                        &key,
+                        f.status,
+                        &f.fetched_at,
+                        f.etag.as_deref(),
+                        f.last_modified.as_deref(),
+                    )?;
+                    (f.bytes, f.content_type, f.final_url)
+                } else {
+                    let snap = snapshot(f);
+                    self.store().save_list(&src.name, &snap)?;
+                    (snap.bytes, snap.content_type, snap.final_url)
+                }
+            }
+        };
+        self.summary().list_pages += 1;
+        let text = decode::decode(&bytes, content_type.as_deref()).text;
+        let base = Url::parse(&final_url).unwrap_or_else(|_| url.clone());
+        let page = lists::discover(&text, &base, filter);
+        tracing::debug!(
+            source = %src.name, url = %key, articles = page.articles.len(),
+            next_pages = page.next_pages.len(), "list page read"
+        );
+        Ok(Some(page))
+    }
+
+    /// Fetches one article and commits what it yields.
+    async fn article(&self, src: &SourceConfig, url: String) -> Result<(), StoreError> {
+        let state = self.store().page(&url)?;
+        let result = self.fetcher.fetch(request(&url, state.as_ref())).await;
+        let store = Arc::clone(&self.store);
+        let source = src.clone();
+        let page_url = url.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            settle_article(&store, &source, &page_url, state, result)
+        })
+        .await
+        .map_err(|e| StoreError {
+            path: self.store().path().to_path_buf(),
+            context: format!("the worker saving {url} stopped"),
+            reason: e.to_string(),
+        })??;
+        {
+            let mut s = self.summary();
+            match &outcome {
+                Outcome::New(changes) => {
+                    s.fetched += 1;
+                    s.new_pages += 1;
+                    s.records += *changes;
+                }
+                Outcome::Changed(changes) => {
+                    s.fetched += 1;
+                    s.changed_pages += 1;
+                    s.records += *changes;
+                }
+                Outcome::NoTable(_) => {
+                    s.fetched += 1;
+                    s.no_table += 1;
+                }
+                Outcome::Unchanged => s.unchanged += 1,
+                Outcome::Suspect(_) => {
+                    s.fetched += 1;
+                    s.suspect += 1;
+                }
+                Outcome::Failed(_) => s.failed += 1,
+            }
+        }
+        match &outcome {
+            Outcome::Failed(reason) => {
+                tracing::warn!(source = %src.name, url = %url, reason = %reason, "article failed")
+            }
+            Outcome::Suspect(reason) => {
+                tracing::warn!(source = %src.name, url = %url, reason = %reason, "suspect fetch")
+            }
+            Outcome::NoTable(reason) => {
+                tracing::warn!(source = %src.name, url = %url, reason = %reason, "article without a progress table")
+            }
+            other => tracing::debug!(source = %src.name, url = %url, outcome = ?other, "article"),
+        }
+        self.progress.inc(1);
+        Ok(())
+    }
+}
+
+/// Options of one crawl.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrawlOptions {
+    pub config: PathBuf,
+    pub db: PathBuf,
+    pub out: PathBuf,
+    /// Draw a progress bar on stderr (only when it is a terminal and logs are text).
+    pub progress: bool,
+}
+
+/// Runs one crawl: config, lock, sources, outputs. Per-page failures are counted in the
+/// summary; an error is returned only when the run could not start or finish.
+pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
+    let config: CrawlConfig = config::load(&opts.config).map_err(CrawlError::Config)?;
+    let fetcher = Fetcher::new(&config.fetch).map_err(CrawlError::Fetcher)?;
+    let _lock = lock_store(&opts.db)?;
+    let store = Store::open(&opts.db)?;
+    let progress = if opts.progress {
+        let bar = ProgressBar::new(0);
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} articles {wide_bar}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let run = Run {
+        fetcher,
+        store: Arc::new(Mutex::new(store)),
+        summary: Mutex::new(Summary::default()),
+        progress,
+        claimed: Mutex::new(HashSet::new()),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CrawlError::Runtime(format!("cannot start the async runtime: {e}")))?;
+    let results = runtime.block_on(futures_util::future::join_all(
+        config.sources.iter().map(|src| run.source(src)),
+    ));
+    run.progress.finish_and_clear();
+    results.into_iter().collect::<Result<(), StoreError>>()?;
+    export::write_current(&run.store(), &opts.out)?;
+    let summary = *run.summary();
+    Ok(summary)
+}
+
+/// Sets up logging on stderr: text or one JSON object per line; `RUST_LOG` overrides the
+/// level (default: warnings, the summary, and errors).
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// `minsheng crawl`: run, summary line, exit status (0 all good, 1 some page or source
+/// failed or was suspect, 2 config or usage error, 3 another run holds the lock).
+pub fn main(args: CrawlArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let opts = CrawlOptions {
+        config: args.config,
+        db: args.db,
+        out: args.out,
+        progress: args.log_format == LogFormat::Text && std::io::stderr().is_terminal(),
+    };
+    match run(&opts) {
+        Ok(s) => {
+            match args.log_format {
+                LogFormat::Text => eprintln!("minsheng crawl: {s}"),
+                LogFormat::Json => tracing::info!(
+                    list_pages = s.list_pages,
+                    list_failed = s.list_failed,
+                    articles = s.articles,
+                    fetched = s.fetched,
+                    new_pages = s.new_pages,
+                    changed_pages = s.changed_pages,
+                    no_table = s.no_table,
+                    unchanged = s.unchanged,
+                    failed = s.failed,
+                    suspect = s.suspect,
+                    records_new = s.records.new,
+                    records_changed = s.records.changed,
+                    records_removed = s.records.removed,
+                    out = %opts.out.display(),
+                    "crawl finished"
+                ),
+            }
+            if s.has_failures() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            match args.log_format {
+                LogFormat::Text => eprintln!("minsheng crawl: {e}"),
+                LogFormat::Json => tracing::error!(error = %e, "crawl not run"),
+            }
+            e.exit_code()
+        }
+    }
+}
+
+fn open_existing(db: &Path) -> Result<Store, CrawlError> {
+    if !db.is_file() {
+        return Err(CrawlError::NoStore(db.to_path_buf()));
+    }
+    Ok(Store::open(db)?)
+}
+
+/// `minsheng export`: the store's current records to --out; with --history, every version.
+/// Reads only, so it may run beside a crawl (WAL readers do not block the writer).
+pub fn export_main(args: ExportArgs) -> ExitCode {
+    let result = (|| -> Result<(export::Written, Option<usize>), CrawlError> {
+        let store = open_existing(&args.db)?;
+        let written = export::write_current(&store, &args.out)?;
+        let versions = if args.history {
+            Some(export::write_history(&store, &args.out)?)
+        } else {
+            None
+        };
+        Ok((written, versions))
+    })();
+    match result {
+        Ok((written, versions)) => {
+            let history = versions
+                .map(|n| format!(", {n} record version(s) to {}", export::HISTORY_CSV))
+                .unwrap_or_default();
+            eprintln!(
+                "minsheng export: {} page(s), {} current record(s){history} written to {}",
+                written.pages,
+                written.records,
+                args.out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("minsheng export: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// What a reparse did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReparseSummary {
+    pub pages: usize,
+    pub failed: usize,
+    pub records: RecordChanges,
+}
+
+/// Extracts every stored article again from its stored raw version, committing the record
+/// changes (a changed record's new version is valid from now), then writes --out.
+pub fn reparse(db: &Path, out: &Path) -> Result<ReparseSummary, CrawlError> {
+    let _lock = lock_store(db)?;
+    let mut store = open_existing(db)?;
+    let mut summary = ReparseSummary::default();
+    let now = pipeline::now_utc();
+    for input in store.reparse_inputs()? {
+        let Some(raw) = store.raw(&input.url, &input.sha256)? else {
+            eprintln!(
+                "minsheng reparse: {}: the stored version {} is missing",
+                input.url, input.sha256
+            );
+            summary.failed += 1;
+            continue;
+        };
+        let report = pipeline::process(&Source {
+            url: input.url.clone(),
+            bytes: raw.bytes,
+            content_type: raw.content_type,
+            fetched_at: raw.fetched_at,
+            final_url: Some(raw.final_url),
+            http_status: Some(raw.status),
+            default_publisher: input.publisher.clone(),
+        });
+        let changes = store.save_reparsed(&report, &now)?;
+        summary.pages += 1;
+        summary.records += changes;
+    }
+    export::write_current(&store, out)?;
+    Ok(summary)
+}
+
+/// `minsheng reparse`.
+pub fn reparse_main(args: ReparseArgs) -> ExitCode {
+    match reparse(&args.db, &args.out) {
+        Ok(s) => {
+            eprintln!(
+                "minsheng reparse: {} page(s) extracted again, {} failed; records new {}, changed {}, removed {}; written to {}",
+                s.pages,
+                s.failed,
+                s.records.new,
+                s.records.changed,
+                s.records.removed,
+                args.out.display()
+            );
+            if s.failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("minsheng reparse: {e}");
+            e.exit_code()
+        }
+    }
+}

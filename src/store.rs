@@ -1,0 +1,1057 @@
+//! The crawl store: one SQLite file (rusqlite with SQLite bundled, so there is nothing to
+//! install) holding, per URL, what the last fetch said (ETag, Last-Modified, SHA-256 of the
+//! body, status, time), every distinct raw version of every page (zlib-compressed, so that
+//! `minsheng reparse` can extract again offline after a parser improvement), the record
+//! history, and the suspect fetches (a 200 that was not the article).
+//!
+//! Crash safety: the database runs in WAL mode and every page's result is written by one
+//! method in one transaction, with idempotent upserts (`INSERT OR IGNORE` of a raw version
+//! keyed by its hash; record versions closed and opened by key). A process killed at any
+//! point leaves either the page's whole result or none of it, and the re-run redoes exactly
+//! the missing pages.
+//!
+//! Records are versioned per (page URL, table_index, row key). The row key is `seq=N` when
+//! every row of the table has a distinct 序号, else `row=N` (the row's position): a row
+//! inserted above others then only shifts rows in tables without 序号. A record *changed*
+//! when anything but `fetched_at` / `content_sha256` differs; an unchanged record's open
+//! version is refreshed in place to the newest page version. This module decides nothing
+//! about what a good page is: the crawl does, and calls the matching `save_*`.
+
+use crate::pipeline::sha256_hex;
+use crate::record::PageReport;
+use flate2::read::ZlibDecoder;
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Bumped when the schema changes; a newer store is refused rather than misread.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS pages (
+    url           TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('list', 'article')),
+    source        TEXT NOT NULL,
+    publisher     TEXT,
+    -- the stored (good) version: conditional requests are made against it
+    etag          TEXT,
+    last_modified TEXT,
+    sha256        TEXT,
+    -- the last attempt
+    status        INTEGER,
+    checked_at    TEXT,
+    error         TEXT,
+    suspect       INTEGER NOT NULL DEFAULT 0,
+    has_records   INTEGER NOT NULL DEFAULT 0,
+    -- pages.json object of the stored version (articles)
+    report        TEXT
+);
+CREATE TABLE IF NOT EXISTS raw_versions (
+    url          TEXT NOT NULL,
+    sha256       TEXT NOT NULL,
+    fetched_at   TEXT NOT NULL,
+    final_url    TEXT NOT NULL,
+    status       INTEGER NOT NULL,
+    content_type TEXT,
+    etag         TEXT,
+    last_modified TEXT,
+    size         INTEGER NOT NULL,
+    body         BLOB NOT NULL,
+    PRIMARY KEY (url, sha256)
+);
+CREATE TABLE IF NOT EXISTS record_versions (
+    id           INTEGER PRIMARY KEY,
+    url          TEXT NOT NULL,
+    table_index  INTEGER NOT NULL,
+    row_key      TEXT NOT NULL,
+    row_index    INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    record       TEXT NOT NULL,
+    valid_from   TEXT NOT NULL,
+    valid_to     TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS record_current
+    ON record_versions (url, table_index, row_key) WHERE valid_to IS NULL;
+CREATE INDEX IF NOT EXISTS record_by_url ON record_versions (url, table_index, row_index);
+CREATE TABLE IF NOT EXISTS suspect_fetches (
+    url        TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    times      INTEGER NOT NULL,
+    status     INTEGER NOT NULL,
+    reason     TEXT NOT NULL,
+    body       BLOB NOT NULL,
+    PRIMARY KEY (url, sha256)
+);
+"#;
+
+/// A store operation that failed: the database file, what was being done, and why.
+#[derive(Debug)]
+pub struct StoreError {
+    pub path: PathBuf,
+    pub context: String,
+    pub reason: String,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.path.display(),
+            self.context,
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Whether a URL is a column (list) page or an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    List,
+    Article,
+}
+
+impl PageKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            PageKind::List => "list",
+            PageKind::Article => "article",
+        }
+    }
+}
+
+/// The bytes of one HTTP response and what came with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub url: String,
+    pub final_url: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub bytes: Vec<u8>,
+    /// ISO 8601 UTC.
+    pub fetched_at: String,
+}
+
+/// What the store knows of a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageState {
+    pub url: String,
+    pub kind: PageKind,
+    pub source: String,
+    pub publisher: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// SHA-256 of the stored version; None until one was stored.
+    pub sha256: Option<String>,
+    pub status: Option<u16>,
+    pub checked_at: Option<String>,
+    pub error: Option<String>,
+    pub suspect: bool,
+    /// The stored version has at least one record.
+    pub has_records: bool,
+}
+
+/// How a page's records moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RecordChanges {
+    pub new: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+}
+
+impl std::ops::AddAssign for RecordChanges {
+    fn add_assign(&mut self, o: RecordChanges) {
+        self.new += o.new;
+        self.changed += o.changed;
+        self.removed += o.removed;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// One version of a record, for `export --history`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordVersion {
+    /// The record as emitted (Record schema v1 keys, in order).
+    pub record: Value,
+    pub valid_from: String,
+    /// None while current.
+    pub valid_to: Option<String>,
+}
+
+/// An article page for the outputs: its stored report, or the error of its last attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleOut {
+    pub url: String,
+    /// The pages.json object of the stored version.
+    pub report: Option<Value>,
+    pub error: Option<String>,
+}
+
+/// An article whose stored raw version can be extracted again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReparseInput {
+    pub url: String,
+    pub publisher: Option<String>,
+    pub sha256: String,
+}
+
+/// The open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut enc = ZlibEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(bytes)?;
+    enc.finish()
+}
+
+fn decompress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    ZlibDecoder::new(bytes).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// A record's identity within its page: `seq=N` when every row of its table has a distinct
+/// 序号, else `row=N`.
+fn row_keys(report: &PageReport) -> Vec<(usize, String, usize, Value)> {
+    let mut out = Vec::new();
+    for table in &report.tables {
+        let seqs: Vec<Option<i64>> = table.rows.iter().map(|r| r.seq).collect();
+        let distinct: HashSet<i64> = seqs.iter().flatten().copied().collect();
+        let by_seq = seqs.iter().all(Option::is_some) && distinct.len() == seqs.len();
+        for r in &table.rows {
+            let key = match (by_seq, r.seq) {
+                (true, Some(seq)) => format!("seq={seq}"),
+                _ => format!("row={}", r.row_index),
+            };
+            let value = serde_json::to_value(r).unwrap_or(Value::Null);
+            out.push((r.table_index, key, r.row_index, value));
+        }
+    }
+    out
+}
+
+/// Hash of what a record says, without when and from which bytes it was read.
+fn content_hash(record: &Value) -> String {
+    let mut v = record.clone();
+    if let Value::Object(map) = &mut v {
+        map.remove("fetched_at");
+        map.remove("content_sha256");
+    }
+    sha256_hex(v.to_string().as_bytes())
+}
+
+impl Store {
+    /// Opens (creating when missing, with its folder) the store at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let err = |context: &str| {
+            let path = path.to_path_buf();
+            let context = context.to_string();
+            move |e: rusqlite::Error| StoreError {
+                path,
+                context,
+                reason: e.to_string(),
+            }
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError {
+                path: path.to_path_buf(),
+                context: format!("cannot create the folder {}", dir.display()),
+                reason: e.to_string(),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(err("cannot open the store"))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(err("cannot set the busy timeout"))?;
+        // WAL: a commit is one append to the log, readers (export) never block the crawl, and
+        // a killed process leaves the last committed state. NORMAL sync is durable against a
+        // process crash (what the scheduler can do to us); FULL would only add power-loss
+        // durability at a fsync per page.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err("cannot switch to WAL mode"))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err("cannot set synchronous"))?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err("cannot read the schema version"))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError {
+                path: path.to_path_buf(),
+                context: "cannot use the store".into(),
+                reason: format!(
+                    "it has schema version {version}, this minsheng knows {SCHEMA_VERSION}; use a newer minsheng"
+                ),
+            });
+        }
+        if version < SCHEMA_VERSION {
+            // Writes only on a new store, so that `export` beside a running crawl never
+            // waits for the writer.
+            conn.execute_batch(SCHEMA)
+                .map_err(err("cannot create the tables"))?;
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(err("cannot set the schema version"))?;
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        let path = self.path.clone();
+        let context = context.into();
+        move |e| StoreError {
+            path,
+            context,
+            reason: e.to_string(),
+        }
+    }
+
+    /// What is known of `url`.
+    pub fn page(&self, url: &str) -> Result<Option<PageState>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT url, kind, source, publisher, etag, last_modified, sha256, status,
+                        checked_at, error, suspect, has_records
+                 FROM pages WHERE url = ?1",
+                [url],
+                |r| {
+                    let kind: String = r.get(1)?;
+                    Ok(PageState {
+                        url: r.get(0)?,
+                        kind: if kind == "list" {
+                            PageKind::List
+                        } else {
+                            PageKind::Article
+                        },
+                        source: r.get(2)?,
+                        publisher: r.get(3)?,
+                        etag: r.get(4)?,
+                        last_modified: r.get(5)?,
+                        sha256: r.get(6)?,
+                        status: r.get(7)?,
+                        checked_at: r.get(8)?,
+                        error: r.get(9)?,
+                        suspect: r.get(10)?,
+                        has_records: r.get(11)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err(format!("cannot read the state of {url}")))
+    }
+
+    /// The stored raw version of `url` with hash `sha256`.
+    pub fn raw(&self, url: &str, sha256: &str) -> Result<Option<Snapshot>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT fetched_at, final_url, status, content_type, etag, last_modified, body
+                 FROM raw_versions WHERE url = ?1 AND sha256 = ?2",
+                params![url, sha256],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, u16>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Vec<u8>>(6)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(self.err(format!("cannot read the raw version {sha256} of {url}")))?;
+        let Some((fetched_at, final_url, status, content_type, etag, last_modified, body)) = row
+        else {
+            return Ok(None);
+        };
+        let bytes = decompress(&body).map_err(|e| StoreError {
+            path: self.path.clone(),
+            context: format!("cannot decompress the raw version {sha256} of {url}"),
+            reason: e.to_string(),
+        })?;
+        Ok(Some(Snapshot {
+            url: url.to_string(),
+            final_url,
+            status,
+            content_type,
+            etag,
+            last_modified,
+            bytes,
+            fetched_at,
+        }))
+    }
+
+    /// How many raw versions of `url` are stored.
+    pub fn raw_version_count(&self, url: &str) -> Result<usize, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM raw_versions WHERE url = ?1",
+                [url],
+                |r| r.get(0),
+            )
+            .map_err(self.err(format!("cannot count the raw versions of {url}")))
+    }
+
+    fn insert_raw(tx: &rusqlite::Transaction, snap: &Snapshot, sha: &str) -> rusqlite::Result<()> {
+        let body = compress(&snap.bytes)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        tx.execute(
+            "INSERT OR IGNORE INTO raw_versions
+               (url, sha256, fetched_at, final_url, status, content_type, etag, last_modified, size, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                snap.url,
+                sha,
+                snap.fetched_at,
+                snap.final_url,
+                snap.status,
+                snap.content_type,
+                snap.etag,
+                snap.last_modified,
+                snap.bytes.len() as i64,
+                body
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A list page's new version: raw bytes kept, fetch state updated. One transaction.
+    pub fn save_list(&mut self, source: &str, snap: &Snapshot) -> Result<(), StoreError> {
+        let sha = sha256_hex(&snap.bytes);
+        let context = format!("cannot save the list page {}", snap.url);
+        let path = self.path.clone();
+        let fail = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            context: context.clone(),
+            reason: e.to_string(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        Self::insert_raw(&tx, snap, &sha).map_err(fail)?;
+        tx.execute(
+            "INSERT INTO pages (url, kind, source, etag, last_modified, sha256, status, checked_at, error, suspect)
+             VALUES (?1, 'list', ?2, ?3, ?4, ?5, ?6, ?7, NULL, 0)
+             ON CONFLICT (url) DO UPDATE SET kind = 'list', source = ?2, etag = ?3,
+               last_modified = ?4, sha256 = ?5, status = ?6, checked_at = ?7, error = NULL, suspect = 0",
+            params![snap.url, source, snap.etag, snap.last_modified, sha, snap.status, snap.fetched_at],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)
+    }
+
+    /// A 304, or a 200 whose body hashes as the stored version: nothing to extract; the
+    /// validators are refreshed and a suspect or failed state is cleared.
+    pub fn save_unchanged(
+        &mut self,
+        url: &str,
+        status: u16,
+        checked_at: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE pages SET status = ?2, checked_at = ?3, error = NULL, suspect = 0,
+                   etag = COALESCE(?4, etag), last_modified = COALESCE(?5, last_modified)
+                 WHERE url = ?1",
+                params![url, status, checked_at, etag, last_modified],
+            )
+            .map_err(self.err(format!("cannot save the state of {url}")))?;
+        Ok(())
+    }
+
+    /// A failed attempt (HTTP error, timeout, refused): only the attempt is recorded; the
+    /// stored version and its records stay as they were.
+    pub fn save_failure(
+        &mut self,
+        source: &str,
+        kind: PageKind,
+        url: &str,
+        status: Option<u16>,
+        error: &str,
+        checked_at: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO pages (url, kind, source, status, checked_at, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (url) DO UPDATE SET status = ?4, checked_at = ?5, error = ?6",
+                params![url, kind.as_str(), source, status, checked_at, error],
+            )
+            .map_err(self.err(format!("cannot save the failure of {url}")))?;
+        Ok(())
+    }
+
+    /// A 200 that is not the article (the page had records, this body has none): kept aside
+    /// with the reason; the stored version, its validators and its records are untouched, so
+    /// the next run asks again.
+    pub fn save_suspect(&mut self, snap: &Snapshot, reason: &str) -> Result<(), StoreError> {
+        let sha = sha256_hex(&snap.bytes);
+        let context = format!("cannot save the suspect fetch of {}", snap.url);
+        let path = self.path.clone();
+        let fail = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            context: context.clone(),
+            reason: e.to_string(),
+        };
+        let body = compress(&snap.bytes).map_err(|e| StoreError {
+            path: self.path.clone(),
+            context: context.clone(),
+            reason: e.to_string(),
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        tx.execute(
+            "INSERT INTO suspect_fetches (url, sha256, first_seen, last_seen, times, status, reason, body)
+             VALUES (?1, ?2, ?3, ?3, 1, ?4, ?5, ?6)
+             ON CONFLICT (url, sha256) DO UPDATE SET last_seen = ?3, times = times + 1,
+               status = ?4, reason = ?5",
+            params![snap.url, sha, snap.fetched_at, snap.status, reason, body],
+        )
+        .map_err(fail)?;
+        tx.execute(
+            "UPDATE pages SET suspect = 1, status = ?2, checked_at = ?3, error = ?4 WHERE url = ?1",
+            params![snap.url, snap.status, snap.fetched_at, reason],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)
+    }
+
+    /// How many distinct suspect bodies were seen for `url`, and how many times in all.
+    pub fn suspect_count(&self, url: &str) -> Result<(usize, usize), StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(times), 0) FROM suspect_fetches WHERE url = ?1",
+                [url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.err(format!("cannot count the suspect fetches of {url}")))
+    }
+
+    /// An article's new version and what it yields, in one transaction: the raw bytes kept,
+    /// the records diffed against the open versions (`seen_at` closes and opens versions),
+    /// the fetch state and the pages.json object replaced.
+    pub fn save_article(
+        &mut self,
+        source: &str,
+        publisher: Option<&str>,
+        snap: &Snapshot,
+        report: &PageReport,
+        seen_at: &str,
+    ) -> Result<RecordChanges, StoreError> {
+        self.save_version(Some((source, publisher, snap)), report, seen_at)
+    }
+
+    /// A stored version extracted again (`minsheng reparse`): the records diffed and the
+    /// pages.json object replaced; the fetch state stays as it is.
+    pub fn save_reparsed(
+        &mut self,
+        report: &PageReport,
+        seen_at: &str,
+    ) -> Result<RecordChanges, StoreError> {
+        self.save_version(None, report, seen_at)
+    }
+
+    fn save_version(
+        &mut self,
+        fetched: Option<(&str, Option<&str>, &Snapshot)>,
+        report: &PageReport,
+        seen_at: &str,
+    ) -> Result<RecordChanges, StoreError> {
+        let url = report.source_url.clone();
+        let context = format!("cannot save the article {url}");
+        let path = self.path.clone();
+        let fail = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            context: context.clone(),
+            reason: e.to_string(),
+        };
+        let report_json = serde_json::to_string(report).map_err(|e| StoreError {
+            path: self.path.clone(),
+            context: context.clone(),
+            reason: e.to_string(),
+        })?;
+        let rows = row_keys(report);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        if let Some((source, publisher, snap)) = fetched {
+            let sha = sha256_hex(&snap.bytes);
+            Self::insert_raw(&tx, snap, &sha).map_err(fail)?;
+            tx.execute(
+                "INSERT INTO pages (url, kind, source, publisher, etag, last_modified, sha256, status,
+                                    checked_at, error, suspect, has_records, report)
+                 VALUES (?1, 'article', ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, 0, ?9, ?10)
+                 ON CONFLICT (url) DO UPDATE SET kind = 'article', source = ?2, publisher = ?3,
+                   etag = ?4, last_modified = ?5, sha256 = ?6, status = ?7, checked_at = ?8,
+                   error = NULL, suspect = 0, has_records = ?9, report = ?10",
+                params![
+                    url,
+                    source,
+                    publisher,
+                    snap.etag,
+                    snap.last_modified,
+                    sha,
+                    snap.status,
+                    snap.fetched_at,
+                    !rows.is_empty(),
+                    report_json
+                ],
+            )
+            .map_err(fail)?;
+        } else {
+            tx.execute(
+                "UPDATE pages SET has_records = ?2, report = ?3 WHERE url = ?1",
+                params![url, !rows.is_empty(), report_json],
+            )
+            .map_err(fail)?;
+        }
+
+        let mut open: HashMap<(usize, String), (i64, String)> = HashMap::new();
+        {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT id, table_index, row_key, content_hash FROM record_versions
+                     WHERE url = ?1 AND valid_to IS NULL",
+                )
+                .map_err(fail)?;
+            let found = stmt
+                .query_map([&url], |r| {
+                    Ok((
+                        (r.get::<_, usize>(1)?, r.get::<_, String>(2)?),
+                        (r.get::<_, i64>(0)?, r.get::<_, String>(3)?),
+                    ))
+                })
+                .map_err(fail)?;
+            for row in found {
+                let (key, value) = row.map_err(fail)?;
+                open.insert(key, value);
+            }
+        }
+        let mut changes = RecordChanges::default();
+        for (table_index, row_key, row_index, record) in rows {
+            let hash = content_hash(&record);
+            let text = record.to_string();
+            match open.remove(&(table_index, row_key.clone())) {
+                Some((id, old)) if old == hash => {
+                    tx.execute(
+                        "UPDATE record_versions SET record = ?2, row_index = ?3 WHERE id = ?1",
+                        params![id, text, row_index],
+                    )
+                    .map_err(fail)?;
+                    changes.unchanged += 1;
+                }
+                previous => {
+                    if let Some((id, _)) = previous {
+                        tx.execute(
+                            "UPDATE record_versions SET valid_to = ?2 WHERE id = ?1",
+                            params![id, seen_at],
+                        )
+                        .map_err(fail)?;
+                        changes.changed += 1;
+                    } else {
+                        changes.new += 1;
+                    }
+                    tx.execute(
+                        "INSERT INTO record_versions
+                           (url, table_index, row_key, row_index, content_hash, record, valid_from)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![url, table_index, row_key, row_index, hash, text, seen_at],
+                    )
+                    .map_err(fail)?;
+                }
+            }
+        }
+        for (id, _) in open.into_values() {
+            tx.execute(
+                "UPDATE record_versions SET valid_to = ?2 WHERE id = ?1",
+                params![id, seen_at],
+            )
+            .map_err(fail)?;
+            changes.removed += 1;
+        }
+        tx.commit().map_err(fail)?;
+        Ok(changes)
+    }
+
+    /// Articles of `source` that must be asked again even when no list page links them
+    /// any more: suspect fetches and failed attempts.
+    pub fn retry_urls(&self, source: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT url FROM pages WHERE source = ?1 AND kind = 'article'
+                   AND (suspect = 1 OR error IS NOT NULL) ORDER BY url",
+            )
+            .map_err(self.err("cannot list the pages to retry"))?;
+        let urls = stmt
+            .query_map([source], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err("cannot list the pages to retry"));
+        urls
+    }
+
+    /// Every article, in URL order, with its stored report or its last error.
+    pub fn articles(&self) -> Result<Vec<ArticleOut>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT url, report, error FROM pages WHERE kind = 'article' ORDER BY url")
+            .map_err(self.err("cannot list the articles"))?;
+        let rows: Vec<(String, Option<String>, Option<String>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err("cannot list the articles"))?;
+        rows.into_iter()
+            .map(|(url, report, error)| {
+                let report = match report {
+                    Some(text) => Some(serde_json::from_str(&text).map_err(|e| StoreError {
+                        path: self.path.clone(),
+                        context: format!("cannot read the stored report of {url}"),
+                        reason: e.to_string(),
+                    })?),
+                    None => None,
+                };
+                Ok(ArticleOut { url, report, error })
+            })
+            .collect()
+    }
+
+    /// Every record version, by page URL, table, row, then time.
+    pub fn history(&self) -> Result<Vec<RecordVersion>, StoreError> {
+        self.versions("")
+    }
+
+    /// The open (current) record versions, in the same order.
+    pub fn current_records(&self) -> Result<Vec<Value>, StoreError> {
+        Ok(self
+            .versions("WHERE valid_to IS NULL")?
+            .into_iter()
+            .map(|v| v.record)
+            .collect())
+    }
+
+    fn versions(&self, filter: &str) -> Result<Vec<RecordVersion>, StoreError> {
+        let sql = format!(
+            "SELECT record, valid_from, valid_to FROM record_versions {filter}
+             ORDER BY url, table_index, row_index, valid_from, id"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(self.err("cannot read the record versions"))?;
+        let rows: Vec<(String, String, Option<String>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err("cannot read the record versions"))?;
+        rows.into_iter()
+            .map(|(record, valid_from, valid_to)| {
+                let record = serde_json::from_str(&record).map_err(|e| StoreError {
+                    path: self.path.clone(),
+                    context: "cannot read a stored record".into(),
+                    reason: e.to_string(),
+                })?;
+                Ok(RecordVersion {
+                    record,
+                    valid_from,
+                    valid_to,
+                })
+            })
+            .collect()
+    }
+
+    /// Every article with a stored raw version, in URL order.
+    pub fn reparse_inputs(&self) -> Result<Vec<ReparseInput>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT url, publisher, sha256 FROM pages
+                 WHERE kind = 'article' AND sha256 IS NOT NULL ORDER BY url",
+            )
+            .map_err(self.err("cannot list the stored articles"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ReparseInput {
+                    url: r.get(0)?,
+                    publisher: r.get(1)?,
+                    sha256: r.get(2)?,
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(self.err("cannot list the stored articles"));
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{self, Source};
+
+    const SEED: &[u8] = include_bytes!("../fixtures/wencheng_2024_half_year.html");
+    const URL: &str = "http://www.wencheng.gov.cn/art/2024/8/28/art_1229265580_59001.html";
+
+    fn snap(bytes: &[u8], at: &str) -> Snapshot {
+        Snapshot {
+            url: URL.into(),
+            final_url: URL.into(),
+            status: 200,
+            content_type: Some("text/html; charset=utf-8".into()),
+            etag: Some(format!("\"{}\"", &sha256_hex(bytes)[..8])),
+            last_modified: None,
+            bytes: bytes.to_vec(),
+            fetched_at: at.into(),
+        }
+    }
+
+    fn report(s: &Snapshot) -> PageReport {
+        pipeline::process(&Source {
+            url: s.url.clone(),
+            bytes: s.bytes.clone(),
+            content_type: s.content_type.clone(),
+            fetched_at: s.fetched_at.clone(),
+            final_url: Some(s.final_url.clone()),
+            http_status: Some(s.status),
+            default_publisher: None,
+        })
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db/minsheng.db")).unwrap();
+        (dir, store)
+    }
+
+    fn changed_seed() -> Vec<u8> {
+        // row seq 3 of both copies of the article: 80% -> 85%
+        let text = String::from_utf8(SEED.to_vec()).unwrap();
+        let changed: Vec<String> = text
+            .split_inclusive('\n')
+            .map(|line| {
+                if line.contains("font-size:12pt;\">3</span>") {
+                    line.replacen("80%", "85%", 1)
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect();
+        let changed = changed.concat();
+        assert_eq!(changed.matches("85%").count(), 2);
+        changed.into_bytes()
+    }
+
+    #[test]
+    fn first_version_opens_every_record_and_keeps_the_raw_bytes() {
+        let (_dir, mut store) = store();
+        let s = snap(SEED, "2026-11-01T00:00:00Z");
+        let changes = store
+            .save_article("文成", None, &s, &report(&s), &s.fetched_at)
+            .unwrap();
+        assert_eq!(
+            changes,
+            RecordChanges {
+                new: 16,
+                ..Default::default()
+            }
+        );
+        let state = store.page(URL).unwrap().unwrap();
+        assert_eq!(state.sha256.as_deref(), Some(sha256_hex(SEED).as_str()));
+        assert_eq!(state.etag, s.etag);
+        assert!(state.has_records);
+        assert_eq!(
+            store.raw(URL, &sha256_hex(SEED)).unwrap().unwrap().bytes,
+            SEED
+        );
+        assert_eq!(store.current_records().unwrap().len(), 16);
+    }
+
+    #[test]
+    fn the_same_version_saved_twice_changes_nothing() {
+        let (_dir, mut store) = store();
+        let s = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article("文成", None, &s, &report(&s), &s.fetched_at)
+            .unwrap();
+        let again = store
+            .save_article("文成", None, &s, &report(&s), &s.fetched_at)
+            .unwrap();
+        assert_eq!(
+            again,
+            RecordChanges {
+                unchanged: 16,
+                ..Default::default()
+            }
+        );
+        assert_eq!(store.history().unwrap().len(), 16);
+        assert_eq!(store.raw_version_count(URL).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_changed_row_gets_a_new_version_and_the_old_one_is_closed() {
+        let (_dir, mut store) = store();
+        let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+            .unwrap();
+        let s2 = snap(&changed_seed(), "2026-11-02T00:00:00Z");
+        let changes = store
+            .save_article("文成", None, &s2, &report(&s2), &s2.fetched_at)
+            .unwrap();
+        assert_eq!(
+            changes,
+            RecordChanges {
+                changed: 1,
+                unchanged: 15,
+                ..Default::default()
+            }
+        );
+        let history = store.history().unwrap();
+        assert_eq!(history.len(), 17);
+        let seq3: Vec<&RecordVersion> = history.iter().filter(|v| v.record["seq"] == 3).collect();
+        assert_eq!(seq3.len(), 2);
+        assert_eq!(seq3[0].record["completion_pct"], 80.0);
+        assert_eq!(seq3[0].valid_from, "2026-11-01T00:00:00Z");
+        assert_eq!(seq3[0].valid_to.as_deref(), Some("2026-11-02T00:00:00Z"));
+        assert_eq!(seq3[1].record["completion_pct"], 85.0);
+        assert_eq!(seq3[1].valid_to, None);
+        // unchanged rows now point at the newest bytes
+        let current = store.current_records().unwrap();
+        assert!(current
+            .iter()
+            .all(|r| r["content_sha256"] == sha256_hex(&s2.bytes).as_str()));
+        assert_eq!(store.raw_version_count(URL).unwrap(), 2);
+    }
+
+    #[test]
+    fn rows_missing_from_a_new_version_are_closed_as_removed() {
+        let (_dir, mut store) = store();
+        let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+            .unwrap();
+        let mut fewer = report(&s1);
+        fewer.tables[0].rows.truncate(14);
+        let changes = store.save_reparsed(&fewer, "2026-11-03T00:00:00Z").unwrap();
+        assert_eq!(
+            changes,
+            RecordChanges {
+                removed: 2,
+                unchanged: 14,
+                ..Default::default()
+            }
+        );
+        assert_eq!(store.current_records().unwrap().len(), 14);
+    }
+
+    #[test]
+    fn a_suspect_fetch_leaves_the_good_version_and_its_validators() {
+        let (_dir, mut store) = store();
+        let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+            .unwrap();
+        let waf = snap(
+            "<html><body>系统维护中</body></html>".as_bytes(),
+            "2026-11-02T00:00:00Z",
+        );
+        store
+            .save_suspect(&waf, "no progress table on a page that had one")
+            .unwrap();
+        let state = store.page(URL).unwrap().unwrap();
+        assert!(state.suspect);
+        assert_eq!(state.etag, s1.etag);
+        assert_eq!(state.sha256.as_deref(), Some(sha256_hex(SEED).as_str()));
+        assert_eq!(store.current_records().unwrap().len(), 16);
+        assert_eq!(store.retry_urls("文成").unwrap(), vec![URL.to_string()]);
+        store
+            .save_suspect(&waf, "no progress table on a page that had one")
+            .unwrap();
+        assert_eq!(store.suspect_count(URL).unwrap(), (1, 2));
+        store
+            .save_unchanged(URL, 304, "2026-11-03T00:00:00Z", None, None)
+            .unwrap();
+        assert!(!store.page(URL).unwrap().unwrap().suspect);
+        assert!(store.retry_urls("文成").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_failure_keeps_the_stored_version() {
+        let (_dir, mut store) = store();
+        let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+            .unwrap();
+        store
+            .save_failure(
+                "文成",
+                PageKind::Article,
+                URL,
+                Some(500),
+                "HTTP 500 Internal Server Error",
+                "2026-11-02T00:00:00Z",
+            )
+            .unwrap();
+        let state = store.page(URL).unwrap().unwrap();
+        assert_eq!(
+            state.error.as_deref(),
+            Some("HTTP 500 Internal Server Error")
+        );
+        assert_eq!(state.etag, s1.etag);
+        assert_eq!(
+            store.articles().unwrap()[0].report.as_ref().unwrap()["tables"][0]["rows"]
+                .as_array()
+                .unwrap()
+                .len(),
+            16
+        );
+    }
+
+    #[test]
+    fn rows_without_distinct_seq_are_keyed_by_position() {
+        let s = snap(SEED, "2026-11-01T00:00:00Z");
+        let mut r = report(&s);
+        let keys: Vec<String> = row_keys(&r).into_iter().map(|k| k.1).collect();
+        assert_eq!(keys[0], "seq=1");
+        r.tables[0].rows[1].seq = Some(1);
+        let keys: Vec<String> = row_keys(&r).into_iter().map(|k| k.1).collect();
+        assert_eq!(keys[1], "row=1");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = Store::open(&path).err().unwrap().to_string();
+        assert!(err.ends_with("cannot use the store: it has schema version 99, this minsheng knows 1; use a newer minsheng"), "{err}");
+    }
+}
