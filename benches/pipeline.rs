@@ -1,0 +1,141 @@
+//! decode + extract + normalize per page, each beside the bare html5ever parse of the same
+//! page (`scraper::Html::parse_document`), which bounds what any HTML-table scraper can do.
+//!
+//! Run: `cargo bench --bench pipeline`. Ratios are in docs/performance.md.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use minsheng::pipeline::{process, Source};
+use std::path::Path;
+
+fn source(bytes: Vec<u8>) -> Source {
+    Source {
+        url: "file:///bench.html".into(),
+        bytes,
+        content_type: None,
+        fetched_at: "2026-01-01T00:00:00Z".into(),
+        final_url: None,
+        http_status: None,
+        default_publisher: None,
+    }
+}
+
+/// A 2 MB county page: the seed page's header, chrome and cell markup around one table of
+/// 2,000 rows made from the seed's own rows (numbered on, percentages varied).
+pub fn large_page() -> Vec<u8> {
+    let seed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/wencheng_2024_half_year.html"),
+    )
+    .unwrap();
+    const ROW: &str = "<tr style=\"height:36px;\">";
+    let first_row = seed.find(ROW).unwrap();
+    let table_end = seed[first_row..].find("</tbody>").unwrap() + first_row;
+    let rows: Vec<&str> = seed[first_row..table_end]
+        .split(ROW)
+        .filter(|r| !r.trim().is_empty())
+        .collect();
+    let mut page = String::with_capacity(2_200_000);
+    page.push_str(&seed[..first_row]);
+    for i in 0..2000 {
+        let row = rows[i % rows.len()];
+        let seq = format!(">{}<", i % rows.len() + 1);
+        page.push_str(ROW);
+        page.push_str(&row.replacen(&seq, &format!(">{}<", i + 1), 1).replacen(
+            "0%<",
+            &format!("{}%<", i % 10),
+            1,
+        ));
+    }
+    // The rest of the page after the first copy's table (its note, the chrome), without the
+    // duplicated second copy.
+    let rest = &seed[table_end..];
+    let copy_b = rest.find("<div class=\"article-b\"").unwrap_or(rest.len());
+    let footer = rest.find("<div class=\"footer\"").unwrap_or(rest.len());
+    page.push_str(&rest[..copy_b]);
+    page.push_str("</div>\n");
+    page.push_str(&rest[footer..]);
+    page.into_bytes()
+}
+
+fn fixtures() -> Vec<(String, Vec<u8>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut pages = Vec::new();
+    for dir in [root.clone(), root.join("variants")] {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+            .collect();
+        files.sort();
+        for f in files {
+            pages.push((
+                f.file_stem().unwrap().to_string_lossy().to_string(),
+                std::fs::read(&f).unwrap(),
+            ));
+        }
+    }
+    pages
+}
+
+fn bench(c: &mut Criterion) {
+    let large = large_page();
+    let report = process(&source(large.clone()));
+    assert_eq!(
+        report.records().count(),
+        2000,
+        "the large page gives 2,000 records"
+    );
+    assert!(
+        large.len() >= 2_000_000,
+        "the large page is {} bytes",
+        large.len()
+    );
+    let mut cases = vec![("large_2000_rows".to_string(), large)];
+    let all = fixtures();
+    let total: usize = all.iter().map(|(_, b)| b.len()).sum();
+    cases.push(("all_fixtures".to_string(), Vec::new()));
+
+    let mut group = c.benchmark_group("per_page");
+    for (name, bytes) in &cases {
+        if name == "all_fixtures" {
+            let texts: Vec<String> = all
+                .iter()
+                .map(|(_, b)| minsheng::decode::decode(b, None).text)
+                .collect();
+            group.throughput(Throughput::Bytes(total as u64));
+            group.bench_function(BenchmarkId::new("bare_parse", name), |b| {
+                b.iter(|| {
+                    for t in &texts {
+                        std::hint::black_box(scraper::Html::parse_document(t));
+                    }
+                })
+            });
+            let sources: Vec<Source> = all.iter().map(|(_, b)| source(b.clone())).collect();
+            group.bench_function(BenchmarkId::new("pipeline", name), |b| {
+                b.iter(|| {
+                    for s in &sources {
+                        std::hint::black_box(process(s));
+                    }
+                })
+            });
+            continue;
+        }
+        let text = minsheng::decode::decode(bytes, None).text;
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(BenchmarkId::new("bare_parse", name), |b| {
+            b.iter(|| std::hint::black_box(scraper::Html::parse_document(&text)))
+        });
+        let src = source(bytes.clone());
+        group.bench_function(BenchmarkId::new("pipeline", name), |b| {
+            b.iter(|| std::hint::black_box(process(&src)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(5));
+    targets = bench
+}
+criterion_main!(benches);
