@@ -97,6 +97,9 @@ pub struct ScrapeArgs {
     /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8.
     #[arg(long)]
     pub bom: bool,
+    /// Pages parsed at the same time [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
     #[command(flatten)]
     pub http: HttpArgs,
 }

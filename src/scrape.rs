@@ -344,6 +344,9 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
         bom: args.bom,
         ..ScrapeOptions::default()
     };
+    if let Some(jobs) = args.jobs {
+        opts.parse_threads = usize::try_from(jobs).unwrap_or(usize::MAX);
+    }
     let http = &args.http;
     let fetch = &mut opts.fetch;
     if let Some(ms) = http.delay_ms {
