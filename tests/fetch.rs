@@ -212,6 +212,26 @@ fn decompression_bomb_stops_at_the_limit_counted_after_decompression() {
 }
 
 #[test]
+fn corrupt_gzip_body_is_a_decode_error_and_not_retried() {
+    let server = Server::start();
+    server.route(
+        "/broken.html",
+        Reply::html(
+            &b"\x1f\x8b\x08\x00 this is not deflate data"[..],
+            "text/html",
+        )
+        .header("content-encoding", "gzip"),
+    );
+    let err = fetch_one(server.url("/broken.html"), config()).unwrap_err();
+    assert!(
+        matches!(&err, FetchError::Decode { url, .. } if *url == server.url("/broken.html")),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(server.count("/broken.html"), 1);
+}
+
+#[test]
 fn redirect_is_followed_and_the_final_url_recorded() {
     let server = Server::start();
     server.route("/old.html", Reply::redirect("/new.html"));
@@ -663,6 +683,43 @@ fn two_hosts_are_served_in_parallel_each_at_its_own_pace() {
         a.iter().any(|x| b.iter().any(|y| overlaps(x, y))),
         "the two hosts were never in flight together"
     );
+}
+
+#[test]
+fn concurrency_one_never_has_two_hosts_in_flight_together() {
+    let server = Server::start();
+    for i in 0..2 {
+        server.route(
+            &format!("/{i}.html"),
+            Reply::stall(
+                Duration::from_millis(200),
+                Reply::html(seed_utf8(), "text/html"),
+            ),
+        );
+    }
+    let fetch = FetchConfig {
+        resolve: vec![
+            ("county-a.test".into(), server.addr()),
+            ("county-b.test".into(), server.addr()),
+        ],
+        obey_robots: false,
+        concurrency: 1,
+        ..config()
+    };
+    let urls: Vec<String> = ["county-a.test", "county-b.test"]
+        .iter()
+        .flat_map(|host| (0..2).map(move |i| (*host, i)))
+        .map(|(host, i)| server.url_as(host, &format!("/{i}.html")))
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fetcher = Fetcher::new(&fetch).unwrap();
+    let results = runtime.block_on(fetcher.fetch_all(urls));
+    assert!(results.iter().all(Result::is_ok));
+    let seen = server.requests();
+    assert_eq!(seen.len(), 4);
+    for pair in seen.windows(2) {
+        assert!(pair[1].at >= pair[0].done.expect("answered"));
+    }
 }
 
 // ---- the scrape command over HTTP ------------------------------------------------------
