@@ -1,0 +1,184 @@
+//! Crawl on loopback against the politeness bound: 200 simulated county sites (names resolved
+//! to 127.0.0.1 through the config's `resolve`, no DNS), each with robots.txt, one list page
+//! and 5 articles; delay 200 ms, concurrency 200.
+//!
+//! The politeness bound is the busiest host's requests × delay (7 × 200 ms = 1.4 s): no polite
+//! crawler can finish sooner. The run should take at most 1.15× that, and its CPU time should
+//! stay under 10% of the wall time (waiting must not spin).
+//!
+//! Run: `cargo bench --bench crawl`. The sites are served by this same binary re-started as a
+//! child process, so the CPU time measured (`/proc/self/stat`) is the crawler's alone.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const HOSTS: usize = 200;
+const ARTICLES: usize = 5;
+const DELAY_MS: u64 = 200;
+const SERVER_ENV: &str = "MINSHENG_BENCH_SERVER";
+
+fn host(i: usize) -> String {
+    format!("site{i:03}.county.example")
+}
+
+fn article(site: &str, k: usize) -> String {
+    let mut rows = String::new();
+    for r in 1..=5 {
+        rows.push_str(&format!(
+            "<tr><td>{r}</td><td>*医疗卫生</td><td>{site} 第{k}篇 项目{r}：为全县老年人免费接种流感疫苗。</td>\
+             <td>{}%</td><td>是,全省统一进度</td><td>县卫健局</td><td></td></tr>",
+            (r * 17 + k) % 100
+        ));
+    }
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>民生实事项目进度表{k} - {site}</title></head>\
+         <body><div class=\"bread\">您现在的位置:首页 &gt; 民生实事</div><h1>民生实事项目进度表{k}</h1>\
+         <div class=\"info\">发布日期:2024-08-28 16:34:00 来源:{site}</div><table>\
+         <tr><td>序号</td><td>民生实事名称</td><td>项目内容</td><td>完成率(%)</td>\
+         <td>是否省市统一进度</td><td>牵头单位</td><td>分管领导</td></tr>{rows}</table>\
+         <p>备注:标*的为省十大民生实事。</p></body></html>"
+    )
+}
+
+fn list(site: &str) -> String {
+    let items: String = (0..ARTICLES)
+        .map(|k| format!("<li><a href=\"/art/2024/8/28/art_1_{k}.html\">民生实事项目进度表{k}</a><span>2024-08-28</span></li>"))
+        .collect();
+    format!("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>民生实事 - {site}</title></head><body><ul class=\"list\">{items}</ul></body></html>")
+}
+
+/// The child process: serves every site by its Host header, prints its port, runs until
+/// killed.
+fn serve() {
+    use axum::http::{header, HeaderMap, StatusCode, Uri};
+    use axum::response::IntoResponse;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        println!("{port}");
+        std::io::stdout().flush().expect("flush");
+        let app = axum::Router::new().fallback(|headers: HeaderMap, uri: Uri| async move {
+            let site = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .and_then(|h| h.split(':').next())
+                .unwrap_or("")
+                .to_string();
+            let path = uri.path();
+            let html = |body: String| {
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+            };
+            if path == "/robots.txt" {
+                (
+                    [(header::CONTENT_TYPE, "text/plain")],
+                    "User-agent: *\nAllow: /\n",
+                )
+                    .into_response()
+            } else if path == "/col/index.html" {
+                html(list(&site))
+            } else if let Some(k) = path
+                .strip_prefix("/art/2024/8/28/art_1_")
+                .and_then(|p| p.strip_suffix(".html"))
+                .and_then(|k| k.parse::<usize>().ok())
+            {
+                html(article(&site, k))
+            } else {
+                StatusCode::NOT_FOUND.into_response()
+            }
+        });
+        axum::serve(listener, app).await.expect("serve");
+    });
+}
+
+/// User + system CPU time of this process.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("stat format") + 2..]
+        .split(' ')
+        .collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    Duration::from_millis(ticks * 10)
+}
+
+fn config(dir: &Path, port: u16) -> std::path::PathBuf {
+    let mut toml =
+        format!("[defaults]\ndelay_ms = {DELAY_MS}\nconcurrency = {HOSTS}\n\n[defaults.resolve]\n");
+    for i in 0..HOSTS {
+        toml.push_str(&format!("\"{}\" = \"127.0.0.1:{port}\"\n", host(i)));
+    }
+    for i in 0..HOSTS {
+        toml.push_str(&format!(
+            "\n[[source]]\nname = \"{h}\"\npublisher = \"{h}\"\nstart = [\"http://{h}:{port}/col/index.html\"]\nfollow = '/art/2024/'\nmax_list_pages = 1\n",
+            h = host(i)
+        ));
+    }
+    let path = dir.join("sources.toml");
+    std::fs::write(&path, toml).expect("write config");
+    path
+}
+
+fn main() {
+    if std::env::var_os(SERVER_ENV).is_some() {
+        serve();
+        return;
+    }
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .env(SERVER_ENV, "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the site server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port");
+    let port: u16 = line.trim().parse().expect("port number");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let opts = minsheng::crawl::CrawlOptions {
+        config: config(dir.path(), port),
+        db: dir.path().join("minsheng.db"),
+        out: dir.path().join("out"),
+        progress: false,
+    };
+    let bound = Duration::from_millis(DELAY_MS * (2 + ARTICLES as u64));
+    println!(
+        "crawl: {HOSTS} hosts x (robots.txt + list + {ARTICLES} articles), delay {DELAY_MS} ms, concurrency {HOSTS}"
+    );
+    println!(
+        "politeness bound (busiest host's requests x delay): {:.3} s",
+        bound.as_secs_f64()
+    );
+    for run in ["first crawl (all new)", "second crawl (nothing changed)"] {
+        let cpu0 = cpu_time();
+        let start = Instant::now();
+        let summary = minsheng::crawl::run(&opts).expect("crawl runs");
+        let wall = start.elapsed();
+        let cpu = cpu_time() - cpu0;
+        assert_eq!(summary.articles, HOSTS * ARTICLES, "{summary:?}");
+        assert_eq!(summary.failed, 0, "{summary:?}");
+        println!(
+            "{run}: wall {:.3} s = {:.3}x the bound; CPU {:.3} s = {:.1}% of wall",
+            wall.as_secs_f64(),
+            wall.as_secs_f64() / bound.as_secs_f64(),
+            cpu.as_secs_f64(),
+            100.0 * cpu.as_secs_f64() / wall.as_secs_f64()
+        );
+    }
+    let records = std::fs::read_to_string(dir.path().join("out/records.jsonl")).expect("records");
+    assert_eq!(records.lines().count(), HOSTS * ARTICLES * 5);
+    let _ = child.kill();
+    let _ = child.wait();
+}
