@@ -144,6 +144,14 @@ pub fn process(source: &Source) -> PageReport {
     report.published_at = normalized.published_at;
     report.notes = normalized.notes;
     report.duplicates_dropped = page.duplicates_dropped;
+    report.duplicate_tables = page
+        .duplicates
+        .iter()
+        .map(|d| crate::record::DuplicateTable {
+            same_as: d.same_as,
+            first_row: d.first_row.clone(),
+        })
+        .collect();
     report.skipped_tables = normalized.skipped_tables;
     report.dropped_rows = normalized.dropped_rows;
 

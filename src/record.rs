@@ -60,6 +60,14 @@ pub struct SkippedTable {
     pub reason: String,
 }
 
+/// A table dropped because it repeats an earlier one (a page rendering its article twice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateTable {
+    /// `position` of the distinct table it repeats (as in `skipped_tables`).
+    pub same_as: usize,
+    pub first_row: Vec<String>,
+}
+
 /// Why a row inside a progress table is not a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -106,6 +114,8 @@ pub struct PageReport {
     pub replacement_chars: usize,
     pub notes: Vec<String>,
     pub duplicates_dropped: usize,
+    /// The dropped duplicates: which table each repeats, and its first row.
+    pub duplicate_tables: Vec<DuplicateTable>,
     pub skipped_tables: Vec<SkippedTable>,
     pub dropped_rows: Vec<DroppedRow>,
     /// null, or why no table could be had from this page.
@@ -131,6 +141,7 @@ impl PageReport {
             replacement_chars: 0,
             notes: Vec::new(),
             duplicates_dropped: 0,
+            duplicate_tables: Vec::new(),
             skipped_tables: Vec::new(),
             dropped_rows: Vec::new(),
             error: Some(error.into()),

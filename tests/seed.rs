@@ -121,6 +121,10 @@ fn check_seed_fixture(name: &str, encoding: &str) {
     assert_eq!(page["encoding_source"], "meta");
     assert_eq!(page["replacement_chars"], 0);
     assert_eq!(page["duplicates_dropped"], 1);
+    assert_eq!(
+        page["duplicate_tables"],
+        json!([{"same_as": 0, "first_row": ["序号", "省政府十大 民生实事名称", "项目内容", "完成率(%)", "是否省市统一进度(全省县市区名次)", "牵头单位", "分管领导"]}])
+    );
     assert_eq!(page["error"], Value::Null);
     assert_eq!(
         page["notes"],

@@ -64,6 +64,28 @@ impl Grid {
         self.rows.iter().flatten().map(|c| c.text.as_str())
     }
 
+    /// The first row that has text, as its distinct cells' texts (a merged cell once).
+    pub fn first_row_texts(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .map(|row| {
+                let mut texts: Vec<String> = Vec::new();
+                let mut last_origin = None;
+                for cell in row {
+                    if cell.origin.is_some() && cell.origin == last_origin {
+                        continue;
+                    }
+                    last_origin = cell.origin;
+                    if !cell.text.is_empty() {
+                        texts.push(cell.text.clone());
+                    }
+                }
+                texts
+            })
+            .find(|texts| !texts.is_empty())
+            .unwrap_or_default()
+    }
+
     /// The texts of one row.
     pub fn row_texts(&self, row: usize) -> Vec<String> {
         self.rows

@@ -57,6 +57,15 @@ pub struct Table {
     pub problem: Option<GridError>,
 }
 
+/// A table dropped because an earlier table has the same cell texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// Index in [`Page::tables`] of the table it repeats.
+    pub same_as: usize,
+    /// Its first row with text (distinct cell texts).
+    pub first_row: Vec<String>,
+}
+
 /// Everything the later stages need from one HTML document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
@@ -65,6 +74,8 @@ pub struct Page {
     pub tables: Vec<Table>,
     /// How many tables were dropped because an earlier table had the same cell texts.
     pub duplicates_dropped: usize,
+    /// The dropped duplicates, in document order.
+    pub duplicates: Vec<Duplicate>,
     /// The document has no `</body>` or `</html>`: the bytes stop mid-page.
     pub truncated: bool,
 }
@@ -77,14 +88,19 @@ pub fn extract(html: &str) -> Page {
 
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut tables: Vec<Table> = Vec::new();
-    let mut duplicates_dropped = 0;
+    let mut duplicates = Vec::new();
     for table in walk.tables {
         let key = fingerprint(&table.grid);
         let candidates = seen.entry(key).or_default();
-        let duplicate =
-            table.problem.is_none() && candidates.iter().any(|&i| same_content(&tables[i], &table));
-        if duplicate {
-            duplicates_dropped += 1;
+        let original = candidates
+            .iter()
+            .copied()
+            .find(|&i| table.problem.is_none() && same_content(&tables[i], &table));
+        if let Some(same_as) = original {
+            duplicates.push(Duplicate {
+                same_as,
+                first_row: table.grid.first_row_texts(),
+            });
             continue;
         }
         candidates.push(tables.len());
@@ -99,7 +115,8 @@ pub fn extract(html: &str) -> Page {
             &walk.headings,
         ),
         tables,
-        duplicates_dropped,
+        duplicates_dropped: duplicates.len(),
+        duplicates,
         truncated: is_truncated(html),
     }
 }

@@ -173,15 +173,9 @@ fn no_header_reason(grid: &Grid) -> String {
 }
 
 fn skipped(position: usize, grid: &Grid, reason: String) -> SkippedTable {
-    let first_row = grid
-        .rows
-        .iter()
-        .map(|r| distinct_texts(r))
-        .find(|texts| !texts.is_empty())
-        .unwrap_or_default();
     SkippedTable {
         position,
-        first_row,
+        first_row: grid.first_row_texts(),
         reason,
     }
 }
