@@ -29,6 +29,14 @@ pub struct PageMeta {
 static ANY_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("来源|发布机构|发布日期|发布时间").expect("valid regex"));
 
+static ANY_LINE_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("来源|发布机构|发布日期|发布时间|备注").expect("valid regex"));
+
+/// The raw text of a line names a label this module reads (or a 备注).
+pub fn mentions_label(raw: &str) -> bool {
+    ANY_LINE_LABEL.is_match(raw)
+}
+
 /// Words that end a metadata value written on one line with other labels.
 const VALUE_STOPS: &[&str] = &[
     "浏览",

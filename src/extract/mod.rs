@@ -25,9 +25,11 @@ pub mod meta;
 pub mod text;
 
 use ego_tree::iter::Edge;
+use regex::Regex;
 use scraper::{ElementRef, Html, Node};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::LazyLock;
 
 pub use grid::{Cell, Grid, GridError};
 pub use meta::PageMeta;
@@ -138,15 +140,16 @@ fn fingerprint(grid: &Grid) -> u64 {
     hasher.finish()
 }
 
+static CLOSING_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)</(?:html|body)").expect("valid regex"));
+
 /// No `</html` or `</body` in the last 64 KiB: the bytes stop mid-page.
 fn is_truncated(html: &str) -> bool {
-    let bytes = html.as_bytes();
-    let tail = &bytes[bytes.len().saturating_sub(64 * 1024)..];
-    let closes = |name: &[u8]| {
-        tail.windows(name.len())
-            .any(|w| w[0] == b'<' && w.eq_ignore_ascii_case(name))
-    };
-    !(closes(b"</html") || closes(b"</body"))
+    let mut start = html.len().saturating_sub(64 * 1024);
+    while !html.is_char_boundary(start) {
+        start += 1;
+    }
+    !CLOSING_TAG.is_match(&html[start..])
 }
 
 /// A line of page text, as a reader sees it between block boundaries.
@@ -164,6 +167,8 @@ struct Walk {
     lines: Vec<Line>,
     headings: Vec<String>,
     line: String,
+    /// The last kept line held a label: keep the next one, it may hold the value.
+    keep_next_line: bool,
     between: Between,
     html_title: Option<String>,
     meta_title: Option<String>,
@@ -268,18 +273,25 @@ impl Walk {
         }
     }
 
+    /// Ends the current line. Only lines that can hold metadata are kept (a label, or the
+    /// line right after one: the value cell of a key/value table); most of a page is chrome,
+    /// and collapsing its whitespace would cost as much as the tables.
     fn flush_line(&mut self) {
         if self.line.is_empty() {
             return;
         }
-        let text = text::collapse_whitespace(&self.line);
-        self.line.clear();
-        if !text.is_empty() {
-            self.lines.push(Line {
-                text,
-                in_table: self.table_depth > 0,
-            });
+        let labelled = meta::mentions_label(&self.line);
+        if labelled || self.keep_next_line {
+            let text = text::collapse_whitespace(&self.line);
+            if !text.is_empty() {
+                self.lines.push(Line {
+                    text,
+                    in_table: self.table_depth > 0,
+                });
+                self.keep_next_line = labelled;
+            }
         }
+        self.line.clear();
     }
 }
 
@@ -330,12 +342,15 @@ impl Between {
 fn is_heading_candidate(element: ElementRef<'_>) -> bool {
     let el = element.value();
     matches!(el.name(), "h1" | "h2" | "h3")
-        || el.classes().any(|c| {
-            let c = c.as_bytes();
-            c.windows(5).any(|w| w.eq_ignore_ascii_case(b"title"))
-                || c.eq_ignore_ascii_case(b"tit")
-                || (c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"-tit")
-                    || c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"_tit"))
+        || el.attr("class").is_some_and(|classes| {
+            // The raw attribute, split here: Element::classes() interns every class name.
+            classes.split_ascii_whitespace().any(|c| {
+                let c = c.as_bytes();
+                c.windows(5).any(|w| w.eq_ignore_ascii_case(b"title"))
+                    || c.eq_ignore_ascii_case(b"tit")
+                    || (c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"-tit")
+                        || c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"_tit"))
+            })
         })
 }
 

@@ -218,7 +218,6 @@ fn classify_row(grid: &Grid, r: usize, header: &Header) -> RowKind {
         return RowKind::Dropped(DropReason::Empty);
     }
     let first = texts.iter().find(|t| !t.is_empty()).copied().unwrap_or("");
-    let squeezed = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     if let Some(note) = strip_note_label(first) {
         let note = if note.is_empty() {
             let first_origin = row
@@ -240,16 +239,10 @@ fn classify_row(grid: &Grid, r: usize, header: &Header) -> RowKind {
         };
         return RowKind::Note(note);
     }
-    if texts.iter().any(|t| {
-        let s = squeezed(t);
-        s == "合计" || s == "总计"
-    }) || ["合计", "总计"]
-        .iter()
-        .any(|w| squeezed(first).starts_with(w))
-    {
+    if texts.iter().any(|t| is_total_label(t)) || starts_with_total_label(first) {
         return RowKind::Dropped(DropReason::Total);
     }
-    if row.len() > 1 && texts == header.texts.iter().map(String::as_str).collect::<Vec<_>>() {
+    if row.len() > 1 && texts.iter().eq(header.texts.iter()) {
         return RowKind::Dropped(DropReason::RepeatedHeader);
     }
     let one_merged_cell = row.len() > 1
@@ -279,6 +272,24 @@ fn classify_row(grid: &Grid, r: usize, header: &Header) -> RowKind {
         }
     }
     RowKind::Record
+}
+
+/// The characters of `t` that are not whitespace.
+fn non_space(t: &str) -> impl Iterator<Item = char> + '_ {
+    t.chars().filter(|c| !c.is_whitespace())
+}
+
+/// `合计` / `总计`, whatever the spaces (`合　计`).
+fn is_total_label(t: &str) -> bool {
+    t.len() <= 24 && ["合计", "总计"].iter().any(|w| non_space(t).eq(w.chars()))
+}
+
+/// `合计（16项）`: a cell that starts with 合计 / 总计.
+fn starts_with_total_label(t: &str) -> bool {
+    ["合计", "总计"].iter().any(|w| {
+        let mut chars = non_space(t);
+        w.chars().all(|c| chars.next() == Some(c))
+    })
 }
 
 fn distinct_texts(row: &[crate::extract::Cell]) -> Vec<String> {

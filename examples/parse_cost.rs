@@ -1,0 +1,50 @@
+//! Profiling helper: runs either the bare html5ever parse or the whole pipeline over every
+//! fixture N times, so `perf stat -e instructions` or `valgrind --tool=callgrind` can compare
+//! the two by instruction count, which machine load does not change.
+//!
+//! `cargo run --release --example parse_cost -- (parse|pipeline) [N]`
+
+use minsheng::pipeline::{process, Source};
+use std::path::Path;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| "pipeline".into());
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut pages = Vec::new();
+    for dir in [root.clone(), root.join("variants")] {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("fixtures")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+            .collect();
+        files.sort();
+        pages.extend(files.iter().map(|f| std::fs::read(f).expect("fixture")));
+    }
+    let texts: Vec<String> = pages
+        .iter()
+        .map(|b| minsheng::decode::decode(b, None).text)
+        .collect();
+    let mut records = 0;
+    for _ in 0..n {
+        for (bytes, text) in pages.iter().zip(&texts) {
+            if mode == "parse" {
+                std::hint::black_box(scraper::Html::parse_document(text));
+            } else {
+                let report = process(&Source {
+                    url: "file:///x.html".into(),
+                    bytes: bytes.clone(),
+                    content_type: None,
+                    fetched_at: String::new(),
+                    final_url: None,
+                    http_status: None,
+                    default_publisher: None,
+                });
+                records += report.records().count();
+            }
+        }
+    }
+    eprintln!("{mode}: {} pages x {n}, {records} records", pages.len());
+}
