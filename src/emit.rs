@@ -248,6 +248,10 @@ impl Output {
             (pages, PAGES_JSON),
         ] {
             let target = self.dir.join(name);
+            readable_by_all(&file).map_err(|source| EmitError {
+                path: target.clone(),
+                source,
+            })?;
             file.as_file().sync_all().map_err(|source| EmitError {
                 path: target.clone(),
                 source,
@@ -259,6 +263,20 @@ impl Output {
         }
         Ok(())
     }
+}
+
+/// Temporary files are created private (0600); outputs are for analysts to share, like any
+/// file the user writes (0644).
+fn readable_by_all(file: &NamedTempFile) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 /// Writes all `pages` to `dir` at once.
@@ -350,6 +368,15 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join(RECORDS_CSV))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
     }
 
     #[test]

@@ -171,54 +171,76 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
         .num_threads(opts.parse_threads.max(1))
         .build()
         .ok();
-    let mut out = Output::create(&opts.out_dir, opts.bom)?;
-    let mut summary = Summary::default();
-    let mut record = |report: &PageReport, out: &mut Output| -> Result<(), EmitError> {
-        summary.pages += 1;
-        summary.records += report.records().count();
-        if let Some(error) = &report.error {
-            summary.failed += 1;
-            eprintln!("minsheng: {}: {}", report.source_url, error);
-        }
-        out.write_page(report)
-    };
+    let out = Output::create(&opts.out_dir, opts.bom)?;
+    let out_dir = opts.out_dir.clone();
 
-    let mut i = 0;
-    while i < inputs.len() {
-        match &inputs[i] {
-            Input::File(_) => {
-                let end = (i..inputs.len())
-                    .take(BATCH)
-                    .take_while(|&j| matches!(inputs[j], Input::File(_)))
-                    .last()
-                    .map_or(i + 1, |j| j + 1);
-                let paths: Vec<&Path> = inputs[i..end]
-                    .iter()
-                    .filter_map(|input| match input {
-                        Input::File(p) => Some(p.as_path()),
-                        _ => None,
-                    })
-                    .collect();
-                let reports: Vec<PageReport> = match &pool {
-                    Some(pool) => {
-                        pool.install(|| paths.par_iter().map(|p| process_file(p)).collect())
+    // The writer runs beside the parsers: while batch N is serialized, batch N + 1 is parsed.
+    std::thread::scope(|scope| {
+        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<PageReport>>(2);
+        let writer = scope.spawn(move || write_batches(out, received));
+        let mut i = 0;
+        while i < inputs.len() {
+            let batch = match &inputs[i] {
+                Input::File(_) => {
+                    let end = (i..inputs.len())
+                        .take(BATCH)
+                        .take_while(|&j| matches!(inputs[j], Input::File(_)))
+                        .last()
+                        .map_or(i + 1, |j| j + 1);
+                    let paths: Vec<&Path> = inputs[i..end]
+                        .iter()
+                        .filter_map(|input| match input {
+                            Input::File(p) => Some(p.as_path()),
+                            _ => None,
+                        })
+                        .collect();
+                    i = end;
+                    match &pool {
+                        Some(pool) => {
+                            pool.install(|| paths.par_iter().map(|p| process_file(p)).collect())
+                        }
+                        None => paths.iter().map(|p| process_file(p)).collect(),
                     }
-                    None => paths.iter().map(|p| process_file(p)).collect(),
-                };
-                for report in &reports {
-                    record(report, &mut out)?;
                 }
-                i = end;
+                Input::Url(url) => {
+                    let report = urls.take(i, url);
+                    i += 1;
+                    vec![report]
+                }
+                Input::Invalid { input, reason } => {
+                    i += 1;
+                    vec![PageReport::failed(input.clone(), reason.clone())]
+                }
+            };
+            if batches.send(batch).is_err() {
+                break; // the writer stopped on an error; it reports it below
             }
-            Input::Url(url) => {
-                let report = urls.take(i, url);
-                record(&report, &mut out)?;
-                i += 1;
+        }
+        drop(batches);
+        writer.join().unwrap_or_else(|_| {
+            Err(EmitError {
+                path: out_dir,
+                source: std::io::Error::other("the output writer stopped unexpectedly"),
+            })
+        })
+    })
+}
+
+/// Writes batches of reports in the order received, counting and reporting failures.
+fn write_batches(
+    mut out: Output,
+    batches: std::sync::mpsc::Receiver<Vec<PageReport>>,
+) -> Result<Summary, EmitError> {
+    let mut summary = Summary::default();
+    for batch in batches {
+        for report in &batch {
+            summary.pages += 1;
+            summary.records += report.records().count();
+            if let Some(error) = &report.error {
+                summary.failed += 1;
+                eprintln!("minsheng: {}: {}", report.source_url, error);
             }
-            Input::Invalid { input, reason } => {
-                record(&PageReport::failed(input.clone(), reason.clone()), &mut out)?;
-                i += 1;
-            }
+            out.write_page(report)?;
         }
     }
     out.finish()?;
