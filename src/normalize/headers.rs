@@ -62,7 +62,11 @@ pub fn header_key(header: &str) -> String {
 
 /// The field a header text names, if any.
 pub fn field_of(header: &str) -> Option<Field> {
-    let key = header_key(header);
+    field_of_key(&header_key(header))
+}
+
+/// The field a header's comparison form ([`header_key`]) names, if any.
+fn field_of_key(key: &str) -> Option<Field> {
     SYNONYMS
         .iter()
         .find(|(_, words)| words.iter().any(|w| key.contains(w)))
@@ -124,10 +128,13 @@ pub fn map_columns(texts: &[String]) -> Vec<Column> {
     let mut seen: Vec<Field> = Vec::new();
     texts
         .iter()
-        .map(|text| match field_of(text) {
+        .map(|text| {
+            let key = header_key(text);
+            (field_of_key(&key), key)
+        })
+        .map(|(field, key)| match field {
             Some(field) if !seen.contains(&field) => {
                 seen.push(field);
-                let key = header_key(text);
                 Column::Field {
                     field,
                     scope: if field == Field::Rank {

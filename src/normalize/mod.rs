@@ -90,12 +90,13 @@ pub fn normalize(page: &Page, ctx: &Context) -> Normalized {
                 .push(skipped(position, &table.grid, reason));
             continue;
         }
+        let own = headers::find_header(&table.grid);
         let continues = current
             .as_ref()
-            .and_then(|b| continuation(b, position, table));
+            .and_then(|b| continuation(b, position, table, own.as_ref()));
         let (header, is_continuation) = match continues {
             Some(header) => (header, true),
-            None => match headers::find_header(&table.grid) {
+            None => match own {
                 Some(header) => (header, false),
                 None => {
                     let reason = no_header_reason(&table.grid);
@@ -182,11 +183,16 @@ fn skipped(position: usize, grid: &Grid, reason: String) -> SkippedTable {
 
 /// The header under which `table` continues `building`, if it does: it is the next table on
 /// the page and either follows a 续表 heading or directly follows with the same header.
-fn continuation(building: &Building, position: usize, table: &Table) -> Option<Header> {
+fn continuation(
+    building: &Building,
+    position: usize,
+    table: &Table,
+    own: Option<&Header>,
+) -> Option<Header> {
     if position != building.last_position + 1 {
         return None;
     }
-    let own = headers::find_header(&table.grid);
+    let own = own.cloned();
     match table.preceded_by {
         Preceded::ContinuationHeading => match own {
             Some(h) if h.texts == building.header.texts => Some(h),
