@@ -64,24 +64,26 @@ impl Grid {
         self.rows.iter().flatten().map(|c| c.text.as_str())
     }
 
-    /// The first row that has text, as its distinct cells' texts (a merged cell once).
+    /// The non-empty texts of row `r`, a merged cell once.
+    pub fn distinct_row_texts(&self, r: usize) -> Vec<String> {
+        let mut texts: Vec<String> = Vec::new();
+        let mut last_origin = None;
+        for cell in self.rows.get(r).map_or(&[][..], Vec::as_slice) {
+            if cell.origin.is_some() && cell.origin == last_origin {
+                continue;
+            }
+            last_origin = cell.origin;
+            if !cell.text.is_empty() {
+                texts.push(cell.text.clone());
+            }
+        }
+        texts
+    }
+
+    /// The first row that has text, as [`Grid::distinct_row_texts`].
     pub fn first_row_texts(&self) -> Vec<String> {
-        self.rows
-            .iter()
-            .map(|row| {
-                let mut texts: Vec<String> = Vec::new();
-                let mut last_origin = None;
-                for cell in row {
-                    if cell.origin.is_some() && cell.origin == last_origin {
-                        continue;
-                    }
-                    last_origin = cell.origin;
-                    if !cell.text.is_empty() {
-                        texts.push(cell.text.clone());
-                    }
-                }
-                texts
-            })
+        (0..self.rows.len())
+            .map(|r| self.distinct_row_texts(r))
             .find(|texts| !texts.is_empty())
             .unwrap_or_default()
     }

@@ -298,21 +298,6 @@ fn starts_with_total_label(t: &str) -> bool {
     })
 }
 
-fn distinct_texts(row: &[crate::extract::Cell]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut last_origin = None;
-    for cell in row {
-        if cell.origin.is_some() && cell.origin == last_origin {
-            continue;
-        }
-        last_origin = cell.origin;
-        if !cell.text.is_empty() {
-            out.push(cell.text.clone());
-        }
-    }
-    out
-}
-
 fn rows_of(
     grid: &Grid,
     header: &Header,
@@ -327,7 +312,7 @@ fn rows_of(
             table_index,
             row: r,
             reason,
-            text: distinct_texts(&grid.rows[r]).join(" | "),
+            text: grid.distinct_row_texts(r).join(" | "),
         };
         match classify_row(grid, r, header) {
             RowKind::Dropped(reason) => dropped.push(drop(reason)),
