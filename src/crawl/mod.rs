@@ -15,7 +15,10 @@
 //! written to `--out`, and one summary line ends the run.
 //!
 //! Hosts are fetched in parallel and each host politely (the fetcher's per-host delay and
-//! robots.txt); parsing and the store run on blocking threads so waiting never spins.
+//! robots.txt). One thread drives every fetch (a current-thread runtime: the async side only
+//! waits and moves bytes, and a second thread there cost more in wake-ups than it gave);
+//! hashing, parsing and every store access run on blocking threads, at most one per core, so
+//! waiting never spins and a commit never holds up a fetch.
 
 pub mod config;
 pub mod export;
@@ -31,13 +34,14 @@ use export::ExportError;
 use fs4::fs_std::FileExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use lists::{Filter, ListPage};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Semaphore;
 use url::Url;
 
 /// Exit status when another run holds the store's lock.
@@ -369,15 +373,110 @@ fn settle_article(
     })
 }
 
+/// What a list page's response came to.
+enum ListOutcome {
+    Read(ListPage),
+    Failed(String),
+}
+
+/// Decides what a list page's response means, commits it, and reads the links of a page
+/// that was had (fresh, or the stored copy after a 304).
+fn settle_list(
+    store: &Mutex<Store>,
+    src: &SourceConfig,
+    url: &Url,
+    state: Option<PageState>,
+    result: Result<Fetched, FetchError>,
+) -> Result<ListOutcome, StoreError> {
+    let key = url.as_str();
+    let stored_sha = state.and_then(|s| s.sha256);
+    let failed = |status: Option<u16>, reason: String| -> Result<ListOutcome, StoreError> {
+        lock_ignoring_poison(store).save_failure(
+            &src.name,
+            PageKind::List,
+            key,
+            status,
+            &reason,
+            &pipeline::now_utc(),
+        )?;
+        Ok(ListOutcome::Failed(reason))
+    };
+    let (bytes, content_type, final_url) = match result {
+        Err(e) => return failed(e.status(), e.reason()),
+        Ok(f) if f.not_modified => {
+            let mut store = lock_ignoring_poison(store);
+            let stored = match &stored_sha {
+                Some(sha) => store.raw(key, sha)?,
+                None => None,
+            };
+            let Some(stored) = stored else {
+                drop(store);
+                return failed(
+                    Some(f.status),
+                    "HTTP 304 Not Modified but no stored copy of the list page".into(),
+                );
+            };
+            store.save_unchanged(
+                key,
+                f.status,
+                &f.fetched_at,
+                f.etag.as_deref(),
+                f.last_modified.as_deref(),
+            )?;
+            (stored.bytes, stored.content_type, f.final_url)
+        }
+        Ok(f) if !(200..300).contains(&f.status) => {
+            return failed(
+                Some(f.status),
+                format!("unexpected HTTP status {}", f.status),
+            )
+        }
+        Ok(f) => {
+            if stored_sha.as_deref() == Some(sha256_hex(&f.bytes).as_str()) {
+                lock_ignoring_poison(store).save_unchanged(
+                    key,
+                    f.status,
+                    &f.fetched_at,
+                    f.etag.as_deref(),
+                    f.last_modified.as_deref(),
+                )?;
+                (f.bytes, f.content_type, f.final_url)
+            } else {
+                let snap = snapshot(f);
+                lock_ignoring_poison(store).save_list(&src.name, &snap)?;
+                (snap.bytes, snap.content_type, snap.final_url)
+            }
+        }
+    };
+    let text = decode::decode(&bytes, content_type.as_deref()).text;
+    let base = Url::parse(&final_url).unwrap_or_else(|_| url.clone());
+    let filter = Filter {
+        follow: &src.follow,
+        title_contains: &src.title_contains,
+    };
+    Ok(ListOutcome::Read(lists::discover(&text, &base, filter)))
+}
+
 /// One run's shared state.
 struct Run {
     fetcher: Fetcher,
     store: Arc<Mutex<Store>>,
+    /// The store's path, for errors.
+    db: PathBuf,
+    /// Slots for the blocking work (hashing, parsing, store reads and commits), one per core.
+    /// Every page of a round of requests arrives at once; without the bound each waiting page
+    /// took a thread of its own (hundreds, each queued on the store's mutex), and the task
+    /// polling every fetch stalled on that mutex whenever it read a page's state.
+    work: Arc<Semaphore>,
     summary: Mutex<Summary>,
     progress: ProgressBar,
     /// Article URLs already taken by a source in this run: a page linked from two columns
     /// is fetched once.
     claimed: Mutex<HashSet<String>>,
+    /// Each source's suspect and failed articles, read once when the run starts. The same as
+    /// asking the store when the source gets to them: only articles this run has claimed
+    /// change state meanwhile, and a claimed article is not taken twice.
+    retries: Mutex<HashMap<String, Vec<String>>>,
 }
 
 impl Run {
@@ -389,21 +488,42 @@ impl Run {
             .insert(url.to_string())
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
-        lock_ignoring_poison(&self.store)
-    }
-
     fn summary(&self) -> MutexGuard<'_, Summary> {
         self.summary
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    async fn source(&self, src: &SourceConfig) -> Result<(), StoreError> {
-        let filter = Filter {
-            follow: &src.follow,
-            title_contains: &src.title_contains,
-        };
+    /// Runs `job` with the store on a blocking thread, in one of the run's work slots, so
+    /// that no store access or parse ever holds the thread that drives the fetches.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        what: impl FnOnce() -> String,
+        job: impl FnOnce(&Mutex<Store>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        // The semaphore is never closed; were it, the work would go on unbounded.
+        let _slot = self.work.clone().acquire_owned().await.ok();
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || job(&store))
+            .await
+            .map_err(|e| StoreError {
+                path: self.db.clone(),
+                context: what(),
+                reason: e.to_string(),
+            })?
+    }
+
+    /// What the store knows of `url`, read off the fetching thread.
+    async fn state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
+        let key = url.to_string();
+        self.blocking(
+            || format!("the worker reading the state of {url} stopped"),
+            move |store| lock_ignoring_poison(store).page(&key),
+        )
+        .await
+    }
+
+    async fn source(&self, src: Arc<SourceConfig>) -> Result<(), StoreError> {
         let mut listed = HashSet::new();
         let mut articles = Vec::new();
         for start in &src.start {
@@ -417,7 +537,7 @@ impl Run {
                     continue;
                 }
                 read += 1;
-                if let Some(page) = self.list_page(src, &url, filter).await? {
+                if let Some(page) = self.list_page(&src, url).await? {
                     for link in page.articles {
                         let link = link.url.to_string();
                         if self.claim(&link) {
@@ -428,7 +548,12 @@ impl Run {
                 }
             }
         }
-        let retries = self.store().retry_urls(&src.name)?;
+        let retries = self
+            .retries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&src.name)
+            .unwrap_or_default();
         for url in retries {
             if self.claim(&url) {
                 articles.push(url);
@@ -436,110 +561,61 @@ impl Run {
         }
         self.summary().articles += articles.len();
         self.progress.inc_length(articles.len() as u64);
-        let results =
-            futures_util::future::join_all(articles.into_iter().map(|url| self.article(src, url)))
-                .await;
+        let results = futures_util::future::join_all(
+            articles
+                .into_iter()
+                .map(|url| self.article(Arc::clone(&src), url)),
+        )
+        .await;
         results.into_iter().collect()
     }
 
     /// Reads one list page (conditionally); None when it could not be had.
     async fn list_page(
         &self,
-        src: &SourceConfig,
-        url: &Url,
-        filter: Filter<'_>,
+        src: &Arc<SourceConfig>,
+        url: Url,
     ) -> Result<Option<ListPage>, StoreError> {
         let key = url.to_string();
-        let state = self.store().page(&key)?;
-        let stored_sha = state.as_ref().and_then(|s| s.sha256.clone());
+        let state = self.state(&key).await?;
         let result = self.fetcher.fetch(request(&key, state.as_ref())).await;
-        let failure = |status: Option<u16>,
-                       reason: String|
-         -> Result<Option<ListPage>, StoreError> {
-            tracing::warn!(source = %src.name, url = %key, reason = %reason, "list page failed");
-            self.store().save_failure(
-                &src.name,
-                PageKind::List,
-                &key,
-                status,
-                &reason,
-                &pipeline::now_utc(),
-            )?;
-            self.summary().list_failed += 1;
-            Ok(None)
-        };
-        let (bytes, content_type, final_url) = match result {
-            Err(e) => return failure(e.status(), e.reason()),
-            Ok(f) if f.not_modified => {
-                let stored = match &stored_sha {
-                    Some(sha) => self.store().raw(&key, sha)?,
-                    None => None,
-                };
-                let Some(stored) = stored else {
-                    return failure(
-                        Some(f.status),
-                        "HTTP 304 Not Modified but no stored copy of the list page".into(),
-                    );
-                };
-                self.store().save_unchanged(
-                    &key,
-                    f.status,
-                    &f.fetched_at,
-                    f.etag.as_deref(),
-                    f.last_modified.as_deref(),
-                )?;
-                (stored.bytes, stored.content_type, f.final_url)
+        let source = Arc::clone(src);
+        let page_url = url.clone();
+        let outcome = self
+            .blocking(
+                || format!("the worker saving {key} stopped"),
+                move |store| settle_list(store, &source, &page_url, state, result),
+            )
+            .await?;
+        match outcome {
+            ListOutcome::Failed(reason) => {
+                tracing::warn!(source = %src.name, url = %key, reason = %reason, "list page failed");
+                self.summary().list_failed += 1;
+                Ok(None)
             }
-            Ok(f) if !(200..300).contains(&f.status) => {
-                return failure(
-                    Some(f.status),
-                    format!("unexpected HTTP status {}", f.status),
-                )
+            ListOutcome::Read(page) => {
+                self.summary().list_pages += 1;
+                tracing::debug!(
+                    source = %src.name, url = %key, articles = page.articles.len(),
+                    next_pages = page.next_pages.len(), "list page read"
+                );
+                Ok(Some(page))
             }
-            Ok(f) => {
-                if stored_sha.as_deref() == Some(sha256_hex(&f.bytes).as_str()) {
-                    self.store().save_unchanged(
-                        &key,
-                        f.status,
-                        &f.fetched_at,
-                        f.etag.as_deref(),
-                        f.last_modified.as_deref(),
-                    )?;
-                    (f.bytes, f.content_type, f.final_url)
-                } else {
-                    let snap = snapshot(f);
-                    self.store().save_list(&src.name, &snap)?;
-                    (snap.bytes, snap.content_type, snap.final_url)
-                }
-            }
-        };
-        self.summary().list_pages += 1;
-        let text = decode::decode(&bytes, content_type.as_deref()).text;
-        let base = Url::parse(&final_url).unwrap_or_else(|_| url.clone());
-        let page = lists::discover(&text, &base, filter);
-        tracing::debug!(
-            source = %src.name, url = %key, articles = page.articles.len(),
-            next_pages = page.next_pages.len(), "list page read"
-        );
-        Ok(Some(page))
+        }
     }
 
     /// Fetches one article and commits what it yields.
-    async fn article(&self, src: &SourceConfig, url: String) -> Result<(), StoreError> {
-        let state = self.store().page(&url)?;
+    async fn article(&self, src: Arc<SourceConfig>, url: String) -> Result<(), StoreError> {
+        let state = self.state(&url).await?;
         let result = self.fetcher.fetch(request(&url, state.as_ref())).await;
-        let store = Arc::clone(&self.store);
-        let source = src.clone();
+        let source = Arc::clone(&src);
         let page_url = url.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            settle_article(&store, &source, &page_url, state, result)
-        })
-        .await
-        .map_err(|e| StoreError {
-            path: self.store().path().to_path_buf(),
-            context: format!("the worker saving {url} stopped"),
-            reason: e.to_string(),
-        })??;
+        let outcome = self
+            .blocking(
+                || format!("the worker saving {url} stopped"),
+                move |store| settle_article(store, &source, &page_url, state, result),
+            )
+            .await?;
         {
             let mut s = self.summary();
             match &outcome {
@@ -609,23 +685,31 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
     } else {
         ProgressBar::hidden()
     };
+    let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let retries = Mutex::new(store.retry_urls_by_source()?);
     let run = Run {
+        retries,
         fetcher,
         store: Arc::new(Mutex::new(store)),
+        db: opts.db.clone(),
+        work: Arc::new(Semaphore::new(parallelism)),
         summary: Mutex::new(Summary::default()),
         progress,
         claimed: Mutex::new(HashSet::new()),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CrawlError::Runtime(format!("cannot start the async runtime: {e}")))?;
     let results = runtime.block_on(futures_util::future::join_all(
-        config.sources.iter().map(|src| run.source(src)),
+        config
+            .sources
+            .into_iter()
+            .map(|src| run.source(Arc::new(src))),
     ));
     run.progress.finish_and_clear();
     results.into_iter().collect::<Result<(), StoreError>>()?;
-    export::write_current(&run.store(), &opts.out)?;
+    export::write_current(&lock_ignoring_poison(&run.store), &opts.out)?;
     let summary = *run.summary();
     Ok(summary)
 }
