@@ -2,9 +2,13 @@
 //! fixture N times, so `perf stat -e instructions` or `valgrind --tool=callgrind` can compare
 //! the two by instruction count, which machine load does not change.
 //!
-//! `cargo run --release --example parse_cost -- (parse|pipeline) [N]`
+//! `cargo run --release --example parse_cost -- (parse|pipeline) [N] [large]`: with `large`,
+//! the 2 MB page of 2,000 rows instead of the fixtures.
 
 use minsheng::pipeline::{process, Source};
+
+#[path = "../benches/large_page.rs"]
+mod large_page;
 use std::path::Path;
 
 fn main() {
@@ -22,6 +26,9 @@ fn main() {
             .collect();
         files.sort();
         pages.extend(files.iter().map(|f| std::fs::read(f).expect("fixture")));
+    }
+    if args.next().as_deref() == Some("large") {
+        pages = vec![large_page::large_page()];
     }
     let texts: Vec<String> = pages
         .iter()
