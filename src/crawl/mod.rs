@@ -463,11 +463,14 @@ struct Run {
     store: Arc<Mutex<Store>>,
     /// The store's path, for errors.
     db: PathBuf,
-    /// Slots for the blocking work (hashing, parsing, store reads and commits), one per core.
+    /// Slots for the blocking work (hashing, parsing, commits), one per core.
     /// Every page of a round of requests arrives at once; without the bound each waiting page
     /// took a thread of its own (hundreds, each queued on the store's mutex), and the task
     /// polling every fetch stalled on that mutex whenever it read a page's state.
-    work: Arc<Semaphore>,
+    work: Semaphore,
+    /// One more slot, for reading a page's state before its fetch: a quick read that must
+    /// not queue behind the parse of a large page, only behind a commit.
+    reads: Semaphore,
     summary: Mutex<Summary>,
     progress: ProgressBar,
     /// Article URLs already taken by a source in this run: a page linked from two columns
@@ -494,15 +497,16 @@ impl Run {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `job` with the store on a blocking thread, in one of the run's work slots, so
-    /// that no store access or parse ever holds the thread that drives the fetches.
+    /// Runs `job` with the store on a blocking thread, in one of `slots`, so that no store
+    /// access or parse ever holds the thread that drives the fetches.
     async fn blocking<T: Send + 'static>(
         &self,
+        slots: &Semaphore,
         what: impl FnOnce() -> String,
         job: impl FnOnce(&Mutex<Store>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        // The semaphore is never closed; were it, the work would go on unbounded.
-        let _slot = self.work.clone().acquire_owned().await.ok();
+        // The semaphores are never closed; were one, the work would go on unbounded.
+        let _slot = slots.acquire().await.ok();
         let store = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || job(&store))
             .await
@@ -517,6 +521,7 @@ impl Run {
     async fn state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
         let key = url.to_string();
         self.blocking(
+            &self.reads,
             || format!("the worker reading the state of {url} stopped"),
             move |store| lock_ignoring_poison(store).page(&key),
         )
@@ -583,6 +588,7 @@ impl Run {
         let page_url = url.clone();
         let outcome = self
             .blocking(
+                &self.work,
                 || format!("the worker saving {key} stopped"),
                 move |store| settle_list(store, &source, &page_url, state, result),
             )
@@ -612,6 +618,7 @@ impl Run {
         let page_url = url.clone();
         let outcome = self
             .blocking(
+                &self.work,
                 || format!("the worker saving {url} stopped"),
                 move |store| settle_article(store, &source, &page_url, state, result),
             )
@@ -692,7 +699,8 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
         fetcher,
         store: Arc::new(Mutex::new(store)),
         db: opts.db.clone(),
-        work: Arc::new(Semaphore::new(parallelism)),
+        work: Semaphore::new(parallelism),
+        reads: Semaphore::new(1),
         summary: Mutex::new(Summary::default()),
         progress,
         claimed: Mutex::new(HashSet::new()),
