@@ -16,7 +16,14 @@ use std::time::{Duration, Instant};
 
 const HOSTS: usize = 200;
 const ARTICLES: usize = 5;
-const DELAY_MS: u64 = 200;
+/// Per-host delay; `MINSHENG_BENCH_DELAY_MS` overrides it (to show that CPU time does not
+/// grow with waiting).
+fn delay_ms() -> u64 {
+    std::env::var("MINSHENG_BENCH_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
 const SERVER_ENV: &str = "MINSHENG_BENCH_SERVER";
 
 fn host(i: usize) -> String {
@@ -111,8 +118,10 @@ fn cpu_time() -> Duration {
 }
 
 fn config(dir: &Path, port: u16) -> std::path::PathBuf {
-    let mut toml =
-        format!("[defaults]\ndelay_ms = {DELAY_MS}\nconcurrency = {HOSTS}\n\n[defaults.resolve]\n");
+    let mut toml = format!(
+        "[defaults]\ndelay_ms = {}\nconcurrency = {HOSTS}\n\n[defaults.resolve]\n",
+        delay_ms()
+    );
     for i in 0..HOSTS {
         toml.push_str(&format!("\"{}\" = \"127.0.0.1:{port}\"\n", host(i)));
     }
@@ -153,9 +162,10 @@ fn main() {
         out: dir.path().join("out"),
         progress: false,
     };
-    let bound = Duration::from_millis(DELAY_MS * (2 + ARTICLES as u64));
+    let bound = Duration::from_millis(delay_ms() * (2 + ARTICLES as u64));
     println!(
-        "crawl: {HOSTS} hosts x (robots.txt + list + {ARTICLES} articles), delay {DELAY_MS} ms, concurrency {HOSTS}"
+        "crawl: {HOSTS} hosts x (robots.txt + list + {ARTICLES} articles), delay {} ms, concurrency {HOSTS}",
+        delay_ms()
     );
     println!(
         "politeness bound (busiest host's requests x delay): {:.3} s",
