@@ -307,6 +307,9 @@ impl Between {
     const KEEP: usize = 24;
 
     fn push(&mut self, text: &str) {
+        if self.chars > Self::KEEP {
+            return; // already more than a heading: nothing more to learn
+        }
         for c in text.chars().filter(|c| !c.is_whitespace()) {
             self.chars += 1;
             if self.chars <= Self::KEEP {
