@@ -162,32 +162,13 @@ impl Output {
     /// Writes one page: its records to the CSV and JSONL, the page to pages.json.
     pub fn write_page(&mut self, page: &PageReport) -> Result<(), EmitError> {
         for record in page.records() {
-            self.csv
-                .write_record(csv_fields(record))
-                .map_err(|e| EmitError {
-                    path: self.path(RECORDS_CSV),
-                    source: e.into(),
-                })?;
             let line = serde_json::to_string(record).map_err(|e| EmitError {
                 path: self.path(RECORDS_JSONL),
                 source: e.into(),
             })?;
-            writeln!(self.jsonl, "{line}").map_err(|source| EmitError {
-                path: self.path(RECORDS_JSONL),
-                source,
-            })?;
+            self.append_record(csv_fields(record), &line)?;
         }
-        let json = serde_json::to_string_pretty(page).map_err(|e| EmitError {
-            path: self.path(PAGES_JSON),
-            source: e.into(),
-        })?;
-        let sep = if self.pages_written == 0 { "\n" } else { ",\n" };
-        write!(self.pages, "{sep}{json}").map_err(|source| EmitError {
-            path: self.path(PAGES_JSON),
-            source,
-        })?;
-        self.pages_written += 1;
-        Ok(())
+        self.append_page(page)
     }
 
     /// Writes one page given in its JSON form (a [`PageReport`] serialized earlier, as the
@@ -199,17 +180,29 @@ impl Output {
             .flatten()
             .flat_map(|t| t["rows"].as_array().into_iter().flatten());
         for record in records {
-            self.csv
-                .write_record(COLUMNS.map(|c| csv_field(&record[c])))
-                .map_err(|e| EmitError {
-                    path: self.path(RECORDS_CSV),
-                    source: e.into(),
-                })?;
-            writeln!(self.jsonl, "{record}").map_err(|source| EmitError {
-                path: self.path(RECORDS_JSONL),
-                source,
-            })?;
+            self.append_record(COLUMNS.map(|c| csv_field(&record[c])), record)?;
         }
+        self.append_page(page)
+    }
+
+    /// One record: its CSV fields, and its JSON text as a line of records.jsonl.
+    fn append_record(
+        &mut self,
+        fields: [String; 21],
+        json: &dyn fmt::Display,
+    ) -> Result<(), EmitError> {
+        self.csv.write_record(fields).map_err(|e| EmitError {
+            path: self.path(RECORDS_CSV),
+            source: e.into(),
+        })?;
+        writeln!(self.jsonl, "{json}").map_err(|source| EmitError {
+            path: self.path(RECORDS_JSONL),
+            source,
+        })
+    }
+
+    /// One element of the pages.json array.
+    fn append_page(&mut self, page: &impl serde::Serialize) -> Result<(), EmitError> {
         let json = serde_json::to_string_pretty(page).map_err(|e| EmitError {
             path: self.path(PAGES_JSON),
             source: e.into(),

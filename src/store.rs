@@ -241,6 +241,19 @@ fn deflater() -> Compress {
 }
 
 /// One zlib stream of `bytes`, with `deflate` reset and reused.
+/// Turns any error met while doing `context` in the store at `path` into a [`StoreError`].
+/// It borrows, so it is `Copy`: one value serves every `?` of a transaction.
+fn failing<'a, E: std::fmt::Display>(
+    path: &'a Path,
+    context: &'a str,
+) -> impl Fn(E) -> StoreError + Copy + 'a {
+    move |e| StoreError {
+        path: path.to_path_buf(),
+        context: context.to_string(),
+        reason: e.to_string(),
+    }
+}
+
 fn compress(deflate: &mut Compress, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     deflate.reset();
     let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
@@ -505,17 +518,9 @@ impl Store {
     pub fn save_list(&mut self, source: &str, snap: &Snapshot) -> Result<(), StoreError> {
         let sha = sha256_hex(&snap.bytes);
         let context = format!("cannot save the list page {}", snap.url);
-        let path = self.path.clone();
-        let fail = |e: rusqlite::Error| StoreError {
-            path: path.clone(),
-            context: context.clone(),
-            reason: e.to_string(),
-        };
-        let body = compress(&mut self.deflate, &snap.bytes).map_err(|e| StoreError {
-            path: self.path.clone(),
-            context: context.clone(),
-            reason: e.to_string(),
-        })?;
+        let fail = failing::<rusqlite::Error>(&self.path, &context);
+        let body = compress(&mut self.deflate, &snap.bytes)
+            .map_err(failing::<std::io::Error>(&self.path, &context))?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -582,17 +587,9 @@ impl Store {
     pub fn save_suspect(&mut self, snap: &Snapshot, reason: &str) -> Result<(), StoreError> {
         let sha = sha256_hex(&snap.bytes);
         let context = format!("cannot save the suspect fetch of {}", snap.url);
-        let path = self.path.clone();
-        let fail = |e: rusqlite::Error| StoreError {
-            path: path.clone(),
-            context: context.clone(),
-            reason: e.to_string(),
-        };
-        let body = compress(&mut self.deflate, &snap.bytes).map_err(|e| StoreError {
-            path: self.path.clone(),
-            context: context.clone(),
-            reason: e.to_string(),
-        })?;
+        let fail = failing::<rusqlite::Error>(&self.path, &context);
+        let body = compress(&mut self.deflate, &snap.bytes)
+            .map_err(failing::<std::io::Error>(&self.path, &context))?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -658,29 +655,17 @@ impl Store {
     ) -> Result<RecordChanges, StoreError> {
         let url = report.source_url.clone();
         let context = format!("cannot save the article {url}");
-        let path = self.path.clone();
-        let fail = |e: rusqlite::Error| StoreError {
-            path: path.clone(),
-            context: context.clone(),
-            reason: e.to_string(),
-        };
-        let report_json = serde_json::to_string(report).map_err(|e| StoreError {
-            path: self.path.clone(),
-            context: context.clone(),
-            reason: e.to_string(),
-        })?;
+        let fail = failing::<rusqlite::Error>(&self.path, &context);
+        let report_json = serde_json::to_string(report)
+            .map_err(failing::<serde_json::Error>(&self.path, &context))?;
         let rows = row_keys(report);
-        let raw =
-            match fetched {
-                Some((_, _, snap)) => Some(compress(&mut self.deflate, &snap.bytes).map_err(
-                    |e| StoreError {
-                        path: self.path.clone(),
-                        context: context.clone(),
-                        reason: e.to_string(),
-                    },
-                )?),
-                None => None,
-            };
+        let raw = match fetched {
+            Some((_, _, snap)) => Some(
+                compress(&mut self.deflate, &snap.bytes)
+                    .map_err(failing::<std::io::Error>(&self.path, &context))?,
+            ),
+            None => None,
+        };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

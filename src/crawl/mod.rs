@@ -273,34 +273,30 @@ fn settle_article(
     state: Option<PageState>,
     result: Result<Fetched, FetchError>,
 ) -> Result<Outcome, StoreError> {
+    // A failed attempt is recorded; the stored version and its records stay as they were.
+    let failed = |status: Option<u16>, reason: String, at: &str| {
+        lock_ignoring_poison(store).save_failure(
+            &source.name,
+            PageKind::Article,
+            url,
+            status,
+            &reason,
+            at,
+        )?;
+        Ok(Outcome::Failed(reason))
+    };
     let fetched = match result {
         Ok(f) => f,
-        Err(e) => {
-            let reason = e.reason();
-            lock_ignoring_poison(store).save_failure(
-                &source.name,
-                PageKind::Article,
-                url,
-                e.status(),
-                &reason,
-                &pipeline::now_utc(),
-            )?;
-            return Ok(Outcome::Failed(reason));
-        }
+        Err(e) => return failed(e.status(), e.reason(), &pipeline::now_utc()),
     };
     let stored_sha = state.as_ref().and_then(|s| s.sha256.clone());
     if fetched.not_modified {
         if stored_sha.is_none() {
-            let reason = "HTTP 304 Not Modified to a request without validators".to_string();
-            lock_ignoring_poison(store).save_failure(
-                &source.name,
-                PageKind::Article,
-                url,
+            return failed(
                 Some(fetched.status),
-                &reason,
+                "HTTP 304 Not Modified to a request without validators".to_string(),
                 &fetched.fetched_at,
-            )?;
-            return Ok(Outcome::Failed(reason));
+            );
         }
         lock_ignoring_poison(store).save_unchanged(
             url,
@@ -312,16 +308,11 @@ fn settle_article(
         return Ok(Outcome::Unchanged);
     }
     if !(200..300).contains(&fetched.status) {
-        let reason = format!("unexpected HTTP status {}", fetched.status);
-        lock_ignoring_poison(store).save_failure(
-            &source.name,
-            PageKind::Article,
-            url,
+        return failed(
             Some(fetched.status),
-            &reason,
+            format!("unexpected HTTP status {}", fetched.status),
             &fetched.fetched_at,
-        )?;
-        return Ok(Outcome::Failed(reason));
+        );
     }
     if stored_sha.as_deref() == Some(sha256_hex(&fetched.bytes).as_str()) {
         lock_ignoring_poison(store).save_unchanged(
