@@ -1,14 +1,16 @@
 //! The data minsheng hands to analysts: Record schema v1 (one row of a progress table) and
 //! the per-page report written to pages.json. Plain owned data; `emit` decides the formats.
+//! Both also deserialize: the crawl store keeps each page's report as its JSON text and reads
+//! it back typed for the outputs.
 //!
 //! The field order of [`Record`] is the schema's column order (`emit::COLUMNS` pins it and a
 //! test checks the two agree).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Province- or city-level, as in 全省统一进度 / 全市第一.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     Province,
@@ -16,7 +18,7 @@ pub enum Scope {
 }
 
 /// One row of a progress table (Record schema v1). `None` is written as null, never "".
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub source_url: String,
     pub publisher: Option<String>,
@@ -43,7 +45,7 @@ pub struct Record {
 }
 
 /// One emitted table of a page, for pages.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableReport {
     pub table_index: usize,
     /// The original header texts (two-row headers flattened as `parent/child`).
@@ -52,7 +54,7 @@ pub struct TableReport {
 }
 
 /// A table that was not emitted, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedTable {
     /// 0-based position among the page's distinct tables, in document order.
     pub position: usize,
@@ -61,7 +63,7 @@ pub struct SkippedTable {
 }
 
 /// A table dropped because it repeats an earlier one (a page rendering its article twice).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateTable {
     /// `position` of the distinct table it repeats (as in `skipped_tables`).
     pub same_as: usize,
@@ -69,7 +71,7 @@ pub struct DuplicateTable {
 }
 
 /// Why a row inside a progress table is not a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// Every cell is empty (a ghost row).
@@ -85,7 +87,7 @@ pub enum DropReason {
 }
 
 /// A row inside a progress table that was not emitted, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DroppedRow {
     pub table_index: usize,
     /// 0-based row of the HTML table it came from (header rows included).
@@ -96,7 +98,7 @@ pub struct DroppedRow {
 }
 
 /// One input page, as written to pages.json.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageReport {
     pub source_url: String,
     /// The URL after redirects (HTTP inputs only).

@@ -194,8 +194,8 @@ pub struct RecordVersion {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleOut {
     pub url: String,
-    /// The pages.json object of the stored version.
-    pub report: Option<Value>,
+    /// The report of the stored version.
+    pub report: Option<PageReport>,
     pub error: Option<String>,
 }
 
@@ -1123,10 +1123,12 @@ mod tests {
         );
         assert_eq!(state.etag, s1.etag);
         assert_eq!(
-            store.articles().unwrap()[0].report.as_ref().unwrap()["tables"][0]["rows"]
-                .as_array()
+            store.articles().unwrap()[0]
+                .report
+                .as_ref()
                 .unwrap()
-                .len(),
+                .records()
+                .count(),
             16
         );
     }

@@ -62,23 +62,14 @@ pub fn write_current(store: &Store, out: &Path) -> Result<Written, ExportError> 
     let mut output = Output::create(out, false)?;
     let mut written = Written::default();
     for article in store.articles()? {
-        let page = match article.report {
-            Some(report) => report,
-            None => {
-                let error = article
-                    .error
-                    .unwrap_or_else(|| "not fetched yet".to_string());
-                serde_json::to_value(PageReport::failed(article.url.clone(), error))
-                    .unwrap_or(Value::Null)
-            }
-        };
-        written.records += page["tables"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|t| t["rows"].as_array().map_or(0, Vec::len))
-            .sum::<usize>();
-        output.write_page_value(&page)?;
+        let page = article.report.unwrap_or_else(|| {
+            let error = article
+                .error
+                .unwrap_or_else(|| "not fetched yet".to_string());
+            PageReport::failed(article.url, error)
+        });
+        written.records += page.records().count();
+        output.write_page(&page)?;
         written.pages += 1;
     }
     output.finish()?;
