@@ -5,10 +5,12 @@
 //! history, and the suspect fetches (a 200 that was not the article).
 //!
 //! Crash safety: the database runs in WAL mode and every page's result is written by one
-//! method in one transaction, with idempotent upserts (`INSERT OR IGNORE` of a raw version
+//! method as one savepoint, with idempotent upserts (`INSERT OR IGNORE` of a raw version
 //! keyed by its hash; record versions closed and opened by key). A process killed at any
 //! point leaves either the page's whole result or none of it, and the re-run redoes exactly
-//! the missing pages.
+//! the missing pages. Outside a group a savepoint is a transaction of its own; inside
+//! [`Store::begin_group`] / [`Store::commit_group`] many pages share one commit, each still
+//! whole or absent (a save that fails is rolled back to its savepoint alone).
 //!
 //! Records are versioned per (page URL, table_index, row key). The row key is `seq=N` when
 //! every row of the table has a distinct 序号, else `row=N` (the row's position): a row
@@ -21,7 +23,7 @@ use crate::pipeline::sha256_hex;
 use crate::record::{PageReport, Record};
 use flate2::read::ZlibDecoder;
 use flate2::{Compress, Compression, FlushCompress, Status};
-use rusqlite::{params, Connection, OptionalExtension, Params, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Params};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -92,7 +94,7 @@ CREATE TABLE IF NOT EXISTS suspect_fetches (
 "#;
 
 /// A store operation that failed: the database file, what was being done, and why.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct StoreError {
     pub path: PathBuf,
     pub context: String,
@@ -385,6 +387,44 @@ impl Store {
         })
     }
 
+    /// Opens an existing store for reading only, beside the connection that writes: in WAL
+    /// mode a reader sees the last commit and never waits for the writer.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let fail = failing::<rusqlite::Error>(path, "cannot open the store for reading");
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(fail)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            deflate: deflater(),
+        })
+    }
+
+    /// Starts a group: every save until [`Store::commit_group`] shares one transaction and one
+    /// commit. A commit writes every touched database page to the log once; a crawl saving a
+    /// few hundred small pages at once spent most of its store time in per-page commits.
+    pub fn begin_group(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(self.err("cannot start a transaction"))
+    }
+
+    /// Commits the group; when the commit fails, it is rolled back and none of its saves
+    /// stays (the pages are fetched again by the next run).
+    pub fn commit_group(&mut self) -> Result<(), StoreError> {
+        let committed = self.conn.execute_batch("COMMIT");
+        if committed.is_err() && !self.conn.is_autocommit() {
+            // Best effort: the commit's own error is the one to report.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        committed.map_err(self.err("cannot commit"))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -488,7 +528,7 @@ impl Store {
 
     /// `body` is `snap.bytes` compressed (before the transaction, so that it stays short).
     fn insert_raw(
-        tx: &rusqlite::Transaction,
+        tx: &Connection,
         snap: &Snapshot,
         sha: &str,
         body: &[u8],
@@ -521,10 +561,7 @@ impl Store {
         let fail = failing::<rusqlite::Error>(&self.path, &context);
         let body = compress(&mut self.deflate, &snap.bytes)
             .map_err(failing::<std::io::Error>(&self.path, &context))?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
+        let tx = self.conn.savepoint().map_err(fail)?;
         Self::insert_raw(&tx, snap, &sha, &body).map_err(fail)?;
         exec(
             &tx,
@@ -590,10 +627,7 @@ impl Store {
         let fail = failing::<rusqlite::Error>(&self.path, &context);
         let body = compress(&mut self.deflate, &snap.bytes)
             .map_err(failing::<std::io::Error>(&self.path, &context))?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
+        let tx = self.conn.savepoint().map_err(fail)?;
         exec(
             &tx,
             "INSERT INTO suspect_fetches (url, sha256, first_seen, last_seen, times, status, reason, body)
@@ -666,10 +700,7 @@ impl Store {
             ),
             None => None,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
+        let tx = self.conn.savepoint().map_err(fail)?;
         if let (Some((source, publisher, snap)), Some(body)) = (fetched, raw) {
             let sha = sha256_hex(&snap.bytes);
             Self::insert_raw(&tx, snap, &sha, &body).map_err(fail)?;

@@ -7,8 +7,8 @@
 //! ([`lists`]) following the pagination up to `max_list_pages`, then fetch every article
 //! found plus those left suspect or failed by an earlier run. Every request is conditional
 //! when a version is stored (ETag / Last-Modified); a 304 or a body with the stored hash is
-//! not extracted again. A new body goes through `pipeline::process` and is committed with its
-//! records in one transaction ([`crate::store`]), so a run killed at any point and started
+//! not extracted again. A new body goes through `pipeline::process` and is saved with its
+//! records as one savepoint ([`crate::store`]), so a run killed at any point and started
 //! again ends in the same store. A 200 without a progress table on a page that had one (a
 //! maintenance page, a WAF interstitial, an empty template) is a *suspect fetch*: set aside,
 //! never replacing the good version, retried next run. Finally the current records are
@@ -16,19 +16,25 @@
 //!
 //! Hosts are fetched in parallel and each host politely (the fetcher's per-host delay and
 //! robots.txt). One thread drives every fetch (a current-thread runtime: the async side only
-//! waits and moves bytes, and a second thread there cost more in wake-ups than it gave);
-//! hashing, parsing and every store access run on blocking threads, at most one per core, so
-//! waiting never spins and a commit never holds up a fetch.
+//! waits and moves bytes, and a second thread there cost more in wake-ups than it gave). Each
+//! response is judged away from it: hashing and parsing on blocking threads, at most one per
+//! core ([`judge_article`], [`judge_list`]); the verdict is then written by the store's one
+//! writer thread ([`writer`]), which commits every save waiting at that moment together, and
+//! the task hears its result only after that commit. Reading a page's state before its fetch
+//! is a quick indexed read on a read-only connection, which never waits for the writer. So
+//! waiting never spins, and neither a parse nor a commit holds up a fetch.
 
 pub mod config;
 pub mod export;
 pub mod lists;
+pub mod writer;
 
 use crate::cli::{CrawlArgs, ExportArgs, LogFormat, ReparseArgs};
 use crate::decode;
 use crate::fetch::{FetchError, Fetched, Fetcher, Request};
 use crate::pipeline::{self, sha256_hex, Source};
-use crate::store::{PageKind, PageState, RecordChanges, Snapshot, Store, StoreError};
+use crate::record::PageReport;
+use crate::store::{PageKind, PageState, RecordChanges, ReparseInput, Snapshot, Store, StoreError};
 use config::{ConfigError, CrawlConfig, SourceConfig};
 use export::ExportError;
 use fs4::fs_std::FileExt;
@@ -264,65 +270,123 @@ fn lock_ignoring_poison(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Decides what an article's response means and commits it (one transaction per page). The
-/// store is locked only to write, never while a page is parsed.
-fn settle_article(
-    store: &Mutex<Store>,
+/// The response carries a body to hash and maybe extract (work for a CPU slot, not for the
+/// thread that drives the fetches).
+fn has_body(result: &Result<Fetched, FetchError>) -> bool {
+    matches!(result, Ok(f) if !f.not_modified && (200..300).contains(&f.status))
+}
+
+/// A response's validators and time, for refreshing the state of an unchanged page.
+struct Checked {
+    status: u16,
+    at: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+impl Checked {
+    fn of(f: &Fetched) -> Checked {
+        Checked {
+            status: f.status,
+            at: f.fetched_at.clone(),
+            etag: f.etag.clone(),
+            last_modified: f.last_modified.clone(),
+        }
+    }
+
+    fn save(&self, store: &mut Store, url: &str) -> Result<(), StoreError> {
+        store.save_unchanged(
+            url,
+            self.status,
+            &self.at,
+            self.etag.as_deref(),
+            self.last_modified.as_deref(),
+        )
+    }
+}
+
+/// A failed attempt: only the attempt is recorded; the stored version and its records stay
+/// as they were.
+struct Failure {
+    status: Option<u16>,
+    reason: String,
+    at: String,
+}
+
+impl Failure {
+    fn of_fetch(e: &FetchError) -> Failure {
+        Failure {
+            status: e.status(),
+            reason: e.reason(),
+            at: pipeline::now_utc(),
+        }
+    }
+
+    fn save(
+        &self,
+        store: &mut Store,
+        source: &str,
+        kind: PageKind,
+        url: &str,
+    ) -> Result<(), StoreError> {
+        store.save_failure(source, kind, url, self.status, &self.reason, &self.at)
+    }
+}
+
+/// What an article's response means, decided without the store (hashing and extraction
+/// happen here, on a CPU slot); [`ArticleVerdict::save`] then writes it on the store's thread.
+enum ArticleVerdict {
+    Failed(Failure),
+    /// A 304, or a 200 whose body hashes as the stored version: nothing to extract.
+    Unchanged(Checked),
+    /// A 200 without the progress table the page had: set aside, the stored version kept.
+    Suspect {
+        snap: Snapshot,
+        reason: String,
+    },
+    /// A new version, saved with its records.
+    Version {
+        snap: Snapshot,
+        /// Boxed: a report is large beside the other verdicts.
+        report: Box<PageReport>,
+        /// No records; why.
+        no_table: Option<String>,
+        /// A version was stored before.
+        replaces: bool,
+    },
+}
+
+/// Judges an article's response against what the store knew of it.
+fn judge_article(
     source: &SourceConfig,
     url: &str,
     state: Option<PageState>,
     result: Result<Fetched, FetchError>,
-) -> Result<Outcome, StoreError> {
-    // A failed attempt is recorded; the stored version and its records stay as they were.
-    let failed = |status: Option<u16>, reason: String, at: &str| {
-        lock_ignoring_poison(store).save_failure(
-            &source.name,
-            PageKind::Article,
-            url,
-            status,
-            &reason,
-            at,
-        )?;
-        Ok(Outcome::Failed(reason))
-    };
+) -> ArticleVerdict {
     let fetched = match result {
         Ok(f) => f,
-        Err(e) => return failed(e.status(), e.reason(), &pipeline::now_utc()),
+        Err(e) => return ArticleVerdict::Failed(Failure::of_fetch(&e)),
     };
     let stored_sha = state.as_ref().and_then(|s| s.sha256.clone());
     if fetched.not_modified {
         if stored_sha.is_none() {
-            return failed(
-                Some(fetched.status),
-                "HTTP 304 Not Modified to a request without validators".to_string(),
-                &fetched.fetched_at,
-            );
+            return ArticleVerdict::Failed(Failure {
+                status: Some(fetched.status),
+                reason: "HTTP 304 Not Modified to a request without validators".to_string(),
+                at: fetched.fetched_at,
+            });
         }
-        lock_ignoring_poison(store).save_unchanged(
-            url,
-            fetched.status,
-            &fetched.fetched_at,
-            fetched.etag.as_deref(),
-            fetched.last_modified.as_deref(),
-        )?;
-        return Ok(Outcome::Unchanged);
+        return ArticleVerdict::Unchanged(Checked::of(&fetched));
     }
     if !(200..300).contains(&fetched.status) {
-        return failed(
-            Some(fetched.status),
-            format!("unexpected HTTP status {}", fetched.status),
-            &fetched.fetched_at,
-        );
+        return ArticleVerdict::Failed(Failure {
+            status: Some(fetched.status),
+            reason: format!("unexpected HTTP status {}", fetched.status),
+            at: fetched.fetched_at,
+        });
     }
     if stored_sha.as_deref() == Some(sha256_hex(&fetched.bytes).as_str()) {
-        lock_ignoring_poison(store).save_unchanged(
-            url,
-            fetched.status,
-            &fetched.fetched_at,
-            fetched.etag.as_deref(),
-            fetched.last_modified.as_deref(),
-        )?;
-        return Ok(Outcome::Unchanged);
+        return ArticleVerdict::Unchanged(Checked::of(&fetched));
     }
     let report = pipeline::process(&Source {
         url: url.to_string(),
@@ -345,23 +409,58 @@ fn settle_article(
             "HTTP {} without the progress table this page had ({why}); the stored version is kept",
             snap.status
         );
-        lock_ignoring_poison(store).save_suspect(&snap, &reason)?;
-        return Ok(Outcome::Suspect(reason));
+        return ArticleVerdict::Suspect { snap, reason };
     }
-    let changes = lock_ignoring_poison(store).save_article(
-        &source.name,
-        source.publisher.as_deref(),
-        &snap,
-        &report,
-        &snap.fetched_at,
-    )?;
-    Ok(if !has_records {
-        Outcome::NoTable(why)
-    } else if stored_sha.is_some() {
-        Outcome::Changed(changes)
-    } else {
-        Outcome::New(changes)
-    })
+    ArticleVerdict::Version {
+        snap,
+        report: Box::new(report),
+        no_table: (!has_records).then_some(why),
+        replaces: stored_sha.is_some(),
+    }
+}
+
+impl ArticleVerdict {
+    /// Writes the verdict (one savepoint) and says what became of the article.
+    fn save(
+        self,
+        store: &mut Store,
+        source: &SourceConfig,
+        url: &str,
+    ) -> Result<Outcome, StoreError> {
+        match self {
+            ArticleVerdict::Failed(failure) => {
+                failure.save(store, &source.name, PageKind::Article, url)?;
+                Ok(Outcome::Failed(failure.reason))
+            }
+            ArticleVerdict::Unchanged(checked) => {
+                checked.save(store, url)?;
+                Ok(Outcome::Unchanged)
+            }
+            ArticleVerdict::Suspect { snap, reason } => {
+                store.save_suspect(&snap, &reason)?;
+                Ok(Outcome::Suspect(reason))
+            }
+            ArticleVerdict::Version {
+                snap,
+                report,
+                no_table,
+                replaces,
+            } => {
+                let changes = store.save_article(
+                    &source.name,
+                    source.publisher.as_deref(),
+                    &snap,
+                    &report,
+                    &snap.fetched_at,
+                )?;
+                Ok(match no_table {
+                    Some(why) => Outcome::NoTable(why),
+                    None if replaces => Outcome::Changed(changes),
+                    None => Outcome::New(changes),
+                })
+            }
+        }
+    }
 }
 
 /// What a list page's response came to.
@@ -370,98 +469,106 @@ enum ListOutcome {
     Failed(String),
 }
 
-/// Decides what a list page's response means, commits it, and reads the links of a page
-/// that was had (fresh, or the stored copy after a 304).
-fn settle_list(
-    store: &Mutex<Store>,
+/// What a list page's response means, and the links of a page that was had (fresh, or the
+/// stored copy after a 304); [`ListVerdict::save`] writes it.
+enum ListVerdict {
+    Failed(Failure),
+    Unchanged(Checked, ListPage),
+    Version(Snapshot, ListPage),
+}
+
+/// Judges a list page's response and reads its links; `reader` gives the stored copy after
+/// a 304.
+fn judge_list(
+    reader: &Mutex<Store>,
     src: &SourceConfig,
     url: &Url,
     state: Option<PageState>,
     result: Result<Fetched, FetchError>,
-) -> Result<ListOutcome, StoreError> {
+) -> Result<ListVerdict, StoreError> {
     let key = url.as_str();
     let stored_sha = state.and_then(|s| s.sha256);
-    let failed = |status: Option<u16>, reason: String| -> Result<ListOutcome, StoreError> {
-        lock_ignoring_poison(store).save_failure(
-            &src.name,
-            PageKind::List,
-            key,
-            status,
-            &reason,
-            &pipeline::now_utc(),
-        )?;
-        Ok(ListOutcome::Failed(reason))
+    let read = |bytes: &[u8], content_type: Option<&str>, final_url: &str| {
+        let text = decode::decode(bytes, content_type).text;
+        let base = Url::parse(final_url).unwrap_or_else(|_| url.clone());
+        let filter = Filter {
+            follow: &src.follow,
+            title_contains: &src.title_contains,
+        };
+        lists::discover(&text, &base, filter)
     };
-    let (bytes, content_type, final_url) = match result {
-        Err(e) => return failed(e.status(), e.reason()),
+    Ok(match result {
+        Err(e) => ListVerdict::Failed(Failure::of_fetch(&e)),
         Ok(f) if f.not_modified => {
-            let mut store = lock_ignoring_poison(store);
             let stored = match &stored_sha {
-                Some(sha) => store.raw(key, sha)?,
+                Some(sha) => lock_ignoring_poison(reader).raw(key, sha)?,
                 None => None,
             };
-            let Some(stored) = stored else {
-                drop(store);
-                return failed(
-                    Some(f.status),
-                    "HTTP 304 Not Modified but no stored copy of the list page".into(),
-                );
-            };
-            store.save_unchanged(
-                key,
-                f.status,
-                &f.fetched_at,
-                f.etag.as_deref(),
-                f.last_modified.as_deref(),
-            )?;
-            (stored.bytes, stored.content_type, f.final_url)
-        }
-        Ok(f) if !(200..300).contains(&f.status) => {
-            return failed(
-                Some(f.status),
-                format!("unexpected HTTP status {}", f.status),
-            )
-        }
-        Ok(f) => {
-            if stored_sha.as_deref() == Some(sha256_hex(&f.bytes).as_str()) {
-                lock_ignoring_poison(store).save_unchanged(
-                    key,
-                    f.status,
-                    &f.fetched_at,
-                    f.etag.as_deref(),
-                    f.last_modified.as_deref(),
-                )?;
-                (f.bytes, f.content_type, f.final_url)
-            } else {
-                let snap = snapshot(f);
-                lock_ignoring_poison(store).save_list(&src.name, &snap)?;
-                (snap.bytes, snap.content_type, snap.final_url)
+            match stored {
+                Some(stored) => ListVerdict::Unchanged(
+                    Checked::of(&f),
+                    read(&stored.bytes, stored.content_type.as_deref(), &f.final_url),
+                ),
+                None => ListVerdict::Failed(Failure {
+                    status: Some(f.status),
+                    reason: "HTTP 304 Not Modified but no stored copy of the list page".into(),
+                    at: pipeline::now_utc(),
+                }),
             }
         }
-    };
-    let text = decode::decode(&bytes, content_type.as_deref()).text;
-    let base = Url::parse(&final_url).unwrap_or_else(|_| url.clone());
-    let filter = Filter {
-        follow: &src.follow,
-        title_contains: &src.title_contains,
-    };
-    Ok(ListOutcome::Read(lists::discover(&text, &base, filter)))
+        Ok(f) if !(200..300).contains(&f.status) => ListVerdict::Failed(Failure {
+            status: Some(f.status),
+            reason: format!("unexpected HTTP status {}", f.status),
+            at: pipeline::now_utc(),
+        }),
+        Ok(f) => {
+            let page = read(&f.bytes, f.content_type.as_deref(), &f.final_url);
+            if stored_sha.as_deref() == Some(sha256_hex(&f.bytes).as_str()) {
+                ListVerdict::Unchanged(Checked::of(&f), page)
+            } else {
+                ListVerdict::Version(snapshot(f), page)
+            }
+        }
+    })
+}
+
+impl ListVerdict {
+    fn save(
+        self,
+        store: &mut Store,
+        src: &SourceConfig,
+        url: &str,
+    ) -> Result<ListOutcome, StoreError> {
+        match self {
+            ListVerdict::Failed(failure) => {
+                failure.save(store, &src.name, PageKind::List, url)?;
+                Ok(ListOutcome::Failed(failure.reason))
+            }
+            ListVerdict::Unchanged(checked, page) => {
+                checked.save(store, url)?;
+                Ok(ListOutcome::Read(page))
+            }
+            ListVerdict::Version(snap, page) => {
+                store.save_list(&src.name, &snap)?;
+                Ok(ListOutcome::Read(page))
+            }
+        }
+    }
 }
 
 /// One run's shared state.
 struct Run {
     fetcher: Fetcher,
-    store: Arc<Mutex<Store>>,
+    /// A read-only connection for what the store knows of a page before its fetch: quick
+    /// indexed reads that see the last commit and never wait for the writer (WAL).
+    reader: Arc<Mutex<Store>>,
+    /// The store's one writer thread, committing the saves of many pages at once.
+    writer: writer::Writer,
     /// The store's path, for errors.
     db: PathBuf,
-    /// Slots for the blocking work (hashing, parsing, commits), one per core.
-    /// Every page of a round of requests arrives at once; without the bound each waiting page
-    /// took a thread of its own (hundreds, each queued on the store's mutex), and the task
-    /// polling every fetch stalled on that mutex whenever it read a page's state.
+    /// Slots for hashing and parsing, one per core: every page of a round of requests
+    /// arrives at once, and without the bound each would take a thread of its own.
     work: Semaphore,
-    /// One more slot, for reading a page's state before its fetch: a quick read that must
-    /// not queue behind the parse of a large page, only behind a commit.
-    reads: Semaphore,
     summary: Mutex<Summary>,
     progress: ProgressBar,
     /// Article URLs already taken by a source in this run: a page linked from two columns
@@ -488,35 +595,27 @@ impl Run {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `job` with the store on a blocking thread, in one of `slots`, so that no store
-    /// access or parse ever holds the thread that drives the fetches.
-    async fn blocking<T: Send + 'static>(
+    /// Runs `job` on a blocking thread in one of the CPU slots, so that no hash or parse
+    /// ever holds the thread that drives the fetches.
+    async fn cpu<T: Send + 'static>(
         &self,
-        slots: &Semaphore,
         what: impl FnOnce() -> String,
-        job: impl FnOnce(&Mutex<Store>) -> Result<T, StoreError> + Send + 'static,
+        job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, StoreError> {
-        // The semaphores are never closed; were one, the work would go on unbounded.
-        let _slot = slots.acquire().await.ok();
-        let store = Arc::clone(&self.store);
-        tokio::task::spawn_blocking(move || job(&store))
+        // The semaphore is never closed; were it, the work would go on unbounded.
+        let _slot = self.work.acquire().await.ok();
+        tokio::task::spawn_blocking(job)
             .await
             .map_err(|e| StoreError {
                 path: self.db.clone(),
                 context: what(),
                 reason: e.to_string(),
-            })?
+            })
     }
 
-    /// What the store knows of `url`, read off the fetching thread.
-    async fn state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
-        let key = url.to_string();
-        self.blocking(
-            &self.reads,
-            || format!("the worker reading the state of {url} stopped"),
-            move |store| lock_ignoring_poison(store).page(&key),
-        )
-        .await
+    /// What the store knows of `url`.
+    fn state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
+        lock_ignoring_poison(&self.reader).page(url)
     }
 
     async fn source(&self, src: Arc<SourceConfig>) -> Result<(), StoreError> {
@@ -573,15 +672,21 @@ impl Run {
         url: Url,
     ) -> Result<Option<ListPage>, StoreError> {
         let key = url.to_string();
-        let state = self.state(&key).await?;
+        let state = self.state(&key)?;
         let result = self.fetcher.fetch(request(&key, state.as_ref())).await;
-        let source = Arc::clone(src);
-        let page_url = url.clone();
+        let (reader, source) = (Arc::clone(&self.reader), Arc::clone(src));
+        let verdict = self
+            .cpu(
+                || format!("the worker reading {key} stopped"),
+                move || judge_list(&reader, &source, &url, state, result),
+            )
+            .await??;
+        let (source, page_url) = (Arc::clone(src), key.clone());
         let outcome = self
-            .blocking(
-                &self.work,
-                || format!("the worker saving {key} stopped"),
-                move |store| settle_list(store, &source, &page_url, state, result),
+            .writer
+            .write(
+                || format!("cannot save {key}"),
+                move |store| verdict.save(store, &source, &page_url),
             )
             .await?;
         match outcome {
@@ -603,15 +708,24 @@ impl Run {
 
     /// Fetches one article and commits what it yields.
     async fn article(&self, src: Arc<SourceConfig>, url: String) -> Result<(), StoreError> {
-        let state = self.state(&url).await?;
+        let state = self.state(&url)?;
         let result = self.fetcher.fetch(request(&url, state.as_ref())).await;
-        let source = Arc::clone(&src);
-        let page_url = url.clone();
+        let verdict = if has_body(&result) {
+            let (source, page_url) = (Arc::clone(&src), url.clone());
+            self.cpu(
+                || format!("the worker extracting {url} stopped"),
+                move || judge_article(&source, &page_url, state, result),
+            )
+            .await?
+        } else {
+            judge_article(&src, &url, state, result)
+        };
+        let (source, page_url) = (Arc::clone(&src), url.clone());
         let outcome = self
-            .blocking(
-                &self.work,
-                || format!("the worker saving {url} stopped"),
-                move |store| settle_article(store, &source, &page_url, state, result),
+            .writer
+            .write(
+                || format!("cannot save {url}"),
+                move |store| verdict.save(store, &source, &page_url),
             )
             .await?;
         {
@@ -685,13 +799,14 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
     };
     let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
     let retries = Mutex::new(store.retry_urls_by_source()?);
+    let reader = Store::open_read_only(&opts.db)?;
     let run = Run {
         retries,
         fetcher,
-        store: Arc::new(Mutex::new(store)),
+        reader: Arc::new(Mutex::new(reader)),
+        writer: writer::Writer::start(store)?,
         db: opts.db.clone(),
         work: Semaphore::new(parallelism),
-        reads: Semaphore::new(1),
         summary: Mutex::new(Summary::default()),
         progress,
         claimed: Mutex::new(HashSet::new()),
@@ -707,9 +822,10 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
             .map(|src| run.source(Arc::new(src))),
     ));
     run.progress.finish_and_clear();
-    results.into_iter().collect::<Result<(), StoreError>>()?;
-    export::write_current(&lock_ignoring_poison(&run.store), &opts.out)?;
     let summary = *run.summary();
+    let store = run.writer.finish()?;
+    results.into_iter().collect::<Result<(), StoreError>>()?;
+    export::write_current(&store, &opts.out)?;
     Ok(summary)
 }
 
@@ -832,7 +948,24 @@ pub fn reparse(db: &Path, out: &Path) -> Result<ReparseSummary, CrawlError> {
     let mut store = open_existing(db)?;
     let mut summary = ReparseSummary::default();
     let now = pipeline::now_utc();
-    for input in store.reparse_inputs()? {
+    let inputs = store.reparse_inputs()?;
+    for group in inputs.chunks(writer::MAX_GROUP) {
+        store.begin_group()?;
+        reparse_group(&mut store, group, &now, &mut summary)?;
+        store.commit_group()?;
+    }
+    export::write_current(&store, out)?;
+    Ok(summary)
+}
+
+/// Extracts and saves a group of stored articles (inside one transaction).
+fn reparse_group(
+    store: &mut Store,
+    group: &[ReparseInput],
+    now: &str,
+    summary: &mut ReparseSummary,
+) -> Result<(), StoreError> {
+    for input in group {
         let Some(raw) = store.raw(&input.url, &input.sha256)? else {
             eprintln!(
                 "minsheng reparse: {}: the stored version {} is missing",
@@ -850,12 +983,11 @@ pub fn reparse(db: &Path, out: &Path) -> Result<ReparseSummary, CrawlError> {
             http_status: Some(raw.status),
             default_publisher: input.publisher.clone(),
         });
-        let changes = store.save_reparsed(&report, &now)?;
+        let changes = store.save_reparsed(&report, now)?;
         summary.pages += 1;
         summary.records += changes;
     }
-    export::write_current(&store, out)?;
-    Ok(summary)
+    Ok(())
 }
 
 /// `minsheng reparse`.

@@ -1,0 +1,197 @@
+//! The store's one writer: a thread that owns the [`Store`] and commits what the crawl's
+//! tasks hand it, in groups.
+//!
+//! Every page of a round of requests arrives at once (a few hundred hosts answer within the
+//! same milliseconds), and one commit per page made the store the largest CPU cost of a
+//! crawl: each commit appends every database page it touched to the log again. The writer
+//! takes one job, then every job already waiting (up to [`MAX_GROUP`]), runs them in one
+//! transaction and commits once; only then does each task hear its result, so a task never
+//! counts a page that a crash could still lose. Nothing waits to fill a group: a lone page
+//! is committed alone, at once.
+//!
+//! Each job is one `Store::save_*` call, itself a savepoint: a save that fails is undone
+//! alone and reported to its task; a commit that fails is reported to every task of the
+//! group, and none of its pages stays (the next run fetches them again).
+
+use crate::store::{Store, StoreError};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+/// Most saves committed together: enough for every page of a round of a large crawl, small
+/// enough that one commit stays short.
+pub const MAX_GROUP: usize = 512;
+
+/// Told after the group's commit: `None` when it committed, else why not.
+type Reply = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+/// One save, run inside the group's transaction.
+type Job = Box<dyn FnOnce(&mut Store) -> Reply + Send>;
+
+/// The handle the crawl's tasks write through.
+pub struct Writer {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<Store>>,
+    path: PathBuf,
+}
+
+impl Writer {
+    /// Moves `store` to a writer thread of its own.
+    pub fn start(store: Store) -> Result<Writer, StoreError> {
+        let path = store.path().to_path_buf();
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("minsheng-store".into())
+            .spawn(move || commit_groups(store, queue))
+            .map_err(|e| StoreError {
+                path: path.clone(),
+                context: "cannot start the store's writer thread".into(),
+                reason: e.to_string(),
+            })?;
+        Ok(Writer {
+            jobs: Some(jobs),
+            thread: Some(thread),
+            path,
+        })
+    }
+
+    /// Runs `save` on the writer thread and returns its result once its group is committed.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        what: impl FnOnce() -> String,
+        save: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tell, told) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |store| {
+            let result = save(store);
+            Box::new(move |commit_error| {
+                // The task may have stopped waiting (the run is ending); nothing to tell then.
+                let _ = tell.send(match commit_error {
+                    Some(e) => Err(e.clone()),
+                    None => result,
+                });
+            })
+        });
+        let sent = self
+            .jobs
+            .as_ref()
+            .is_some_and(|jobs| jobs.send(job).is_ok());
+        let answer = if sent { told.await.ok() } else { None };
+        answer.unwrap_or_else(|| {
+            Err(StoreError {
+                path: self.path.clone(),
+                context: what(),
+                reason: "the store's writer thread stopped".into(),
+            })
+        })
+    }
+
+    /// Waits for every queued save to be committed and takes the store back.
+    pub fn finish(mut self) -> Result<Store, StoreError> {
+        drop(self.jobs.take());
+        let thread = self.thread.take().ok_or_else(|| self.stopped())?;
+        thread.join().map_err(|_| self.stopped())
+    }
+
+    fn stopped(&self) -> StoreError {
+        StoreError {
+            path: self.path.clone(),
+            context: "cannot finish writing the store".into(),
+            reason: "the store's writer thread stopped".into(),
+        }
+    }
+}
+
+/// The writer thread: one group per turn, until every sender is gone.
+fn commit_groups(mut store: Store, queue: mpsc::Receiver<Job>) -> Store {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        group.extend(queue.try_iter().take(MAX_GROUP - 1));
+        // Were the group's transaction refused, each save is still a transaction of its own
+        // (a savepoint outside a transaction commits when released): slower, as safe.
+        let grouped = store.begin_group().is_ok();
+        let replies: Vec<Reply> = group.into_iter().map(|job| job(&mut store)).collect();
+        let committed = if grouped {
+            store.commit_group()
+        } else {
+            Ok(())
+        };
+        for reply in replies {
+            reply(committed.as_ref().err());
+        }
+    }
+    store
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saves_from_many_tasks_are_committed_and_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("minsheng.db");
+        let writer = Writer::start(Store::open(&db).unwrap()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let results = runtime.block_on(futures_util::future::join_all((0..50).map(|i| {
+            let url = format!("http://county.example/art/{i}.html");
+            writer.write(
+                || "test save".into(),
+                move |store| {
+                    store.save_failure(
+                        "文成",
+                        crate::store::PageKind::Article,
+                        &url,
+                        Some(500),
+                        "HTTP 500",
+                        "2026-11-29T00:00:00Z",
+                    )?;
+                    Ok(i)
+                },
+            )
+        })));
+        let answered: Vec<usize> = results.into_iter().map(Result::unwrap).collect();
+        assert_eq!(answered, (0..50).collect::<Vec<_>>());
+        let store = writer.finish().unwrap();
+        let reader = Store::open_read_only(store.path()).unwrap();
+        for i in [0, 49] {
+            let state = reader
+                .page(&format!("http://county.example/art/{i}.html"))
+                .unwrap()
+                .unwrap();
+            assert_eq!(state.error.as_deref(), Some("HTTP 500"));
+        }
+    }
+
+    #[test]
+    fn a_failed_save_is_reported_to_its_task_and_the_others_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("minsheng.db");
+        let writer = Writer::start(Store::open(&db).unwrap()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (bad, good) = runtime.block_on(async {
+            futures_util::join!(
+                writer.write(
+                    || "a save that fails".into(),
+                    |store| -> Result<(), StoreError> {
+                        Err(StoreError {
+                            path: store.path().to_path_buf(),
+                            context: "cannot save".into(),
+                            reason: "disk full".into(),
+                        })
+                    }
+                ),
+                writer.write(
+                    || "a save that works".into(),
+                    |store| store.save_unchanged("http://a.example/", 304, "now", None, None)
+                )
+            )
+        });
+        assert_eq!(bad.unwrap_err().reason, "disk full");
+        good.unwrap();
+        writer.finish().unwrap();
+    }
+}
