@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Bumped when the schema changes; a newer store is refused rather than misread.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS pages (
@@ -91,6 +91,30 @@ CREATE TABLE IF NOT EXISTS suspect_fetches (
     body       BLOB NOT NULL,
     PRIMARY KEY (url, sha256)
 );
+-- Version 2: what the outputs were last written from. `generation` moves with every change
+-- to what `export` writes (an article's report or error, an article added or removed), by
+-- trigger, so that no code path can forget it; `exports` says which generation each output
+-- folder holds, so a crawl that changed nothing does not write its outputs again.
+CREATE TABLE IF NOT EXISTS outputs (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO outputs (id, generation) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS exports (
+    folder     TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    written_at TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS outputs_on_insert AFTER INSERT ON pages
+    WHEN new.kind = 'article'
+    BEGIN UPDATE outputs SET generation = generation + 1; END;
+CREATE TRIGGER IF NOT EXISTS outputs_on_update AFTER UPDATE OF kind, report, error ON pages
+    WHEN 'article' IN (old.kind, new.kind) AND (old.kind IS NOT new.kind
+        OR old.report IS NOT new.report OR old.error IS NOT new.error)
+    BEGIN UPDATE outputs SET generation = generation + 1; END;
+CREATE TRIGGER IF NOT EXISTS outputs_on_delete AFTER DELETE ON pages
+    WHEN old.kind = 'article'
+    BEGIN UPDATE outputs SET generation = generation + 1; END;
 "#;
 
 /// A store operation that failed: the database file, what was being done, and why.
@@ -373,8 +397,9 @@ impl Store {
             });
         }
         if version < SCHEMA_VERSION {
-            // Writes only on a new store, so that `export` beside a running crawl never
-            // waits for the writer.
+            // Writes only on a new (or older) store, so that `export` beside a running crawl
+            // never waits for the writer. Every statement is `IF NOT EXISTS` / `OR IGNORE`:
+            // a version 1 store gains the version 2 tables and keeps its data.
             conn.execute_batch(SCHEMA)
                 .map_err(err("cannot create the tables"))?;
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -869,6 +894,41 @@ impl Store {
             .collect()
     }
 
+    /// The generation of what `export` writes: it moves with every change to it.
+    pub fn outputs_generation(&self) -> Result<i64, StoreError> {
+        query_row(
+            &self.conn,
+            "SELECT generation FROM outputs WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(self.err("cannot read the outputs' generation"))
+    }
+
+    /// The generation last written to `folder`, if any.
+    pub fn exported_generation(&self, folder: &str) -> Result<Option<i64>, StoreError> {
+        query_row(
+            &self.conn,
+            "SELECT generation FROM exports WHERE folder = ?1",
+            [folder],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(self.err(format!("cannot read what was written to {folder}")))
+    }
+
+    /// Notes that `folder` now holds the outputs of `generation`.
+    pub fn save_exported(&self, folder: &str, generation: i64, at: &str) -> Result<(), StoreError> {
+        exec(
+            &self.conn,
+            "INSERT INTO exports (folder, generation, written_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (folder) DO UPDATE SET generation = ?2, written_at = ?3",
+            params![folder, generation, at],
+        )
+        .map_err(self.err(format!("cannot note what was written to {folder}")))?;
+        Ok(())
+    }
+
     /// Every record version, by page URL, table, row, then time.
     pub fn history(&self) -> Result<Vec<RecordVersion>, StoreError> {
         self.versions("")
@@ -1203,6 +1263,66 @@ mod tests {
             .pragma_update(None, "user_version", 99)
             .unwrap();
         let err = Store::open(&path).err().unwrap().to_string();
-        assert!(err.ends_with("cannot use the store: it has schema version 99, this minsheng knows 1; use a newer minsheng"), "{err}");
+        assert!(err.ends_with("cannot use the store: it has schema version 99, this minsheng knows 2; use a newer minsheng"), "{err}");
+    }
+    #[test]
+    fn the_outputs_generation_moves_only_with_what_export_writes() {
+        let (_dir, mut store) = store();
+        let generation = |store: &Store| store.outputs_generation().unwrap();
+        assert_eq!(generation(&store), 0);
+        let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+            .unwrap();
+        assert_eq!(generation(&store), 1, "a new article");
+        store
+            .save_unchanged(URL, 304, "2026-11-02T00:00:00Z", None, None)
+            .unwrap();
+        assert_eq!(generation(&store), 1, "a 304 changes no output");
+        let list = Snapshot {
+            url: "http://www.wencheng.gov.cn/col/index.html".into(),
+            ..snap(b"<ul></ul>", "2026-11-02T00:00:00Z")
+        };
+        store.save_list("文成", &list).unwrap();
+        assert_eq!(generation(&store), 1, "list pages are not exported");
+        store
+            .save_failure("文成", PageKind::Article, URL, Some(500), "HTTP 500", "t")
+            .unwrap();
+        assert_eq!(generation(&store), 2, "pages.json shows the error");
+        store.save_unchanged(URL, 304, "t", None, None).unwrap();
+        assert_eq!(generation(&store), 3, "the error is cleared");
+
+        assert_eq!(store.exported_generation("/out").unwrap(), None);
+        store.save_exported("/out", 3, "t").unwrap();
+        assert_eq!(store.exported_generation("/out").unwrap(), Some(3));
+    }
+
+    #[test]
+    fn a_version_1_store_gains_the_version_2_tables_and_keeps_its_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("minsheng.db");
+        {
+            let mut store = Store::open(&db).unwrap();
+            let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+            store
+                .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+                .unwrap();
+            store
+                .conn
+                .execute_batch(
+                    "DROP TRIGGER outputs_on_insert; DROP TRIGGER outputs_on_update;
+                     DROP TRIGGER outputs_on_delete; DROP TABLE outputs; DROP TABLE exports;
+                     PRAGMA user_version = 1;",
+                )
+                .unwrap();
+        }
+        let store = Store::open(&db).unwrap();
+        assert_eq!(store.outputs_generation().unwrap(), 0);
+        assert_eq!(store.articles().unwrap().len(), 1);
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
     }
 }

@@ -508,6 +508,32 @@ fn second_crawl_sends_only_conditional_requests_and_reports_everything_unchanged
     assert_eq!(fs::read(d.out.join("records.jsonl")).unwrap(), first);
 }
 
+#[test]
+fn a_crawl_that_changes_nothing_leaves_the_outputs_as_they_were_and_rewrites_missing_ones() {
+    use std::os::unix::fs::MetadataExt;
+    let sites = Sites::start();
+    let d = dirs(&sites, 20);
+    assert_eq!(crawl(&d), (0, ALL_NEW.to_string()));
+    // Written files are renamed into place, so a file written again is a new inode.
+    let inode = |name: &str| fs::metadata(d.out.join(name)).unwrap().ino();
+    let first = ["records.csv", "records.jsonl", "pages.json"].map(inode);
+
+    assert_eq!(crawl(&d), (0, ALL_UNCHANGED.to_string()));
+    assert_eq!(
+        ["records.csv", "records.jsonl", "pages.json"].map(inode),
+        first
+    );
+
+    fs::remove_file(d.out.join("pages.json")).unwrap();
+    assert_eq!(crawl(&d), (0, ALL_UNCHANGED.to_string()));
+    let again = ["records.csv", "records.jsonl", "pages.json"].map(inode);
+    assert_ne!(again[0], first[0], "records.csv written again");
+    assert_eq!(jsonl(&d.out.join("records.jsonl")).len(), 160);
+    let pages: Value =
+        serde_json::from_str(&fs::read_to_string(d.out.join("pages.json")).unwrap()).unwrap();
+    assert_eq!(pages.as_array().unwrap().len(), 10);
+}
+
 fn raise_row_3_to_85_percent(text: &str) -> String {
     // row seq 3 of both copies of the article: 80% -> 85%
     let changed: String = text
@@ -542,6 +568,15 @@ fn a_changed_article_is_one_changed_page_and_history_keeps_both_versions_of_its_
         )
     );
 
+    // The crawl wrote its outputs again: the changed row is there.
+    let url = sites.url(QINGTIAN, QINGTIAN_HALF_YEAR);
+    let current: Vec<Value> = jsonl(&d.out.join("records.jsonl"))
+        .into_iter()
+        .filter(|r| r["source_url"] == url.as_str() && r["seq"] == 3)
+        .collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["completion_pct"], 85.0);
+
     let out = export(&d, true);
     assert_eq!(
         out.status.code(),
@@ -556,7 +591,6 @@ fn a_changed_article_is_one_changed_page_and_history_keeps_both_versions_of_its_
             d.out.display()
         )
     );
-    let url = sites.url(QINGTIAN, QINGTIAN_HALF_YEAR);
     let history = jsonl(&d.out.join("records_history.jsonl"));
     assert_eq!(history.len(), 161);
     let row3: Vec<&Value> = history

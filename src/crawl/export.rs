@@ -5,8 +5,14 @@
 //! so that scripts reading records.csv never meet a column they do not expect.
 //!
 //! Every file is written to a temporary name beside the target and renamed into place.
+//!
+//! A crawl writes its outputs only when they would change ([`refresh_current`]): the store
+//! counts every change to what is exported (see `store.rs`, `outputs`), and notes which count
+//! each folder holds. A nightly crawl that found nothing new leaves the files, and their
+//! modification times, as they were; a folder whose files are missing is written again.
+//! `minsheng export` always writes.
 
-use crate::emit::{self, EmitError, Output, COLUMNS};
+use crate::emit::{self, EmitError, Output, COLUMNS, PAGES_JSON, RECORDS_CSV, RECORDS_JSONL};
 use crate::record::PageReport;
 use crate::store::{Store, StoreError};
 use serde_json::Value;
@@ -74,6 +80,30 @@ pub fn write_current(store: &Store, out: &Path) -> Result<Written, ExportError> 
     }
     output.finish()?;
     Ok(written)
+}
+
+/// Writes the current outputs to `out` unless it already holds them: the store has not
+/// changed since they were written there and the three files are still in place. None when
+/// nothing needed writing.
+pub fn refresh_current(store: &Store, out: &Path) -> Result<Option<Written>, ExportError> {
+    let generation = store.outputs_generation()?;
+    let in_place = [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON]
+        .iter()
+        .all(|name| out.join(name).is_file());
+    if in_place && store.exported_generation(&folder_key(out))? == Some(generation) {
+        return Ok(None);
+    }
+    let written = write_current(store, out)?;
+    store.save_exported(&folder_key(out), generation, &crate::pipeline::now_utc())?;
+    Ok(Some(written))
+}
+
+/// The folder's absolute path, so that `out` and `./out` are the same folder.
+fn folder_key(out: &Path) -> String {
+    fs::canonicalize(out)
+        .unwrap_or_else(|_| out.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Writes every record version with `valid_from` / `valid_to` to `records_history.csv` and

@@ -73,6 +73,8 @@ pub struct Summary {
     /// A 200 without the progress table the page had: the stored version is kept.
     pub suspect: usize,
     pub records: RecordChanges,
+    /// The outputs were written; false when the folder already held what the store holds.
+    pub outputs_written: bool,
 }
 
 impl Summary {
@@ -822,10 +824,13 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
             .map(|src| run.source(Arc::new(src))),
     ));
     run.progress.finish_and_clear();
-    let summary = *run.summary();
+    let mut summary = *run.summary();
     let store = run.writer.finish()?;
     results.into_iter().collect::<Result<(), StoreError>>()?;
-    export::write_current(&store, &opts.out)?;
+    summary.outputs_written = export::refresh_current(&store, &opts.out)?.is_some();
+    if !summary.outputs_written {
+        tracing::debug!(out = %opts.out.display(), "outputs already current, not written again");
+    }
     Ok(summary)
 }
 
@@ -873,6 +878,7 @@ pub fn main(args: CrawlArgs) -> ExitCode {
                     records_new = s.records.new,
                     records_changed = s.records.changed,
                     records_removed = s.records.removed,
+                    outputs_written = s.outputs_written,
                     out = %opts.out.display(),
                     "crawl finished"
                 ),
