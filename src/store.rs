@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS pages (
     error         TEXT,
     suspect       INTEGER NOT NULL DEFAULT 0,
     has_records   INTEGER NOT NULL DEFAULT 0,
-    -- pages.json object of the stored version (articles)
+    -- version 1 kept the report here; version 2 keeps it in `reports`, so that refreshing
+    -- a page's fetch state (every run, for every page) does not rewrite its report
     report        TEXT
 );
 CREATE TABLE IF NOT EXISTS raw_versions (
@@ -91,6 +92,12 @@ CREATE TABLE IF NOT EXISTS suspect_fetches (
     body       BLOB NOT NULL,
     PRIMARY KEY (url, sha256)
 );
+-- Version 2: the pages.json object of each article's stored version, apart from the fetch
+-- state (a row is rewritten whole, overflow pages included, when any column changes).
+CREATE TABLE IF NOT EXISTS reports (
+    url    TEXT PRIMARY KEY,
+    report TEXT NOT NULL
+);
 -- Version 2: what the outputs were last written from. `generation` moves with every change
 -- to what `export` writes (an article's report or error, an article added or removed), by
 -- trigger, so that no code path can forget it; `exports` says which generation each output
@@ -105,16 +112,28 @@ CREATE TABLE IF NOT EXISTS exports (
     generation INTEGER NOT NULL,
     written_at TEXT NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS outputs_on_insert AFTER INSERT ON pages
+CREATE TRIGGER IF NOT EXISTS outputs_on_article AFTER INSERT ON pages
     WHEN new.kind = 'article'
     BEGIN UPDATE outputs SET generation = generation + 1; END;
-CREATE TRIGGER IF NOT EXISTS outputs_on_update AFTER UPDATE OF kind, report, error ON pages
-    WHEN 'article' IN (old.kind, new.kind) AND (old.kind IS NOT new.kind
-        OR old.report IS NOT new.report OR old.error IS NOT new.error)
+CREATE TRIGGER IF NOT EXISTS outputs_on_error AFTER UPDATE OF kind, error ON pages
+    WHEN 'article' IN (old.kind, new.kind)
+        AND (old.kind IS NOT new.kind OR old.error IS NOT new.error)
     BEGIN UPDATE outputs SET generation = generation + 1; END;
-CREATE TRIGGER IF NOT EXISTS outputs_on_delete AFTER DELETE ON pages
+CREATE TRIGGER IF NOT EXISTS outputs_on_removed AFTER DELETE ON pages
     WHEN old.kind = 'article'
     BEGIN UPDATE outputs SET generation = generation + 1; END;
+CREATE TRIGGER IF NOT EXISTS outputs_on_report AFTER INSERT ON reports
+    BEGIN UPDATE outputs SET generation = generation + 1; END;
+CREATE TRIGGER IF NOT EXISTS outputs_on_new_report AFTER UPDATE OF report ON reports
+    WHEN old.report IS NOT new.report
+    BEGIN UPDATE outputs SET generation = generation + 1; END;
+"#;
+
+/// From version 1 to 2: the reports move to their own table.
+const MIGRATE_1_TO_2: &str = r#"
+INSERT OR IGNORE INTO reports (url, report)
+    SELECT url, report FROM pages WHERE report IS NOT NULL;
+UPDATE pages SET report = NULL WHERE report IS NOT NULL;
 "#;
 
 /// A store operation that failed: the database file, what was being done, and why.
@@ -402,6 +421,10 @@ impl Store {
             // a version 1 store gains the version 2 tables and keeps its data.
             conn.execute_batch(SCHEMA)
                 .map_err(err("cannot create the tables"))?;
+            if version == 1 {
+                conn.execute_batch(MIGRATE_1_TO_2)
+                    .map_err(err("cannot move the reports to their table"))?;
+            }
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)
                 .map_err(err("cannot set the schema version"))?;
         }
@@ -732,11 +755,11 @@ impl Store {
             exec(
                 &tx,
                 "INSERT INTO pages (url, kind, source, publisher, etag, last_modified, sha256, status,
-                                    checked_at, error, suspect, has_records, report)
-                 VALUES (?1, 'article', ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, 0, ?9, ?10)
+                                    checked_at, error, suspect, has_records)
+                 VALUES (?1, 'article', ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, 0, ?9)
                  ON CONFLICT (url) DO UPDATE SET kind = 'article', source = ?2, publisher = ?3,
                    etag = ?4, last_modified = ?5, sha256 = ?6, status = ?7, checked_at = ?8,
-                   error = NULL, suspect = 0, has_records = ?9, report = ?10",
+                   error = NULL, suspect = 0, has_records = ?9",
                 params![
                     url,
                     source,
@@ -747,18 +770,24 @@ impl Store {
                     snap.status,
                     snap.fetched_at,
                     !rows.is_empty(),
-                    report_json
-                ],
+                    ],
             )
             .map_err(fail)?;
         } else {
             exec(
                 &tx,
-                "UPDATE pages SET has_records = ?2, report = ?3 WHERE url = ?1",
-                params![url, !rows.is_empty(), report_json],
+                "UPDATE pages SET has_records = ?2 WHERE url = ?1",
+                params![url, !rows.is_empty()],
             )
             .map_err(fail)?;
         }
+        exec(
+            &tx,
+            "INSERT INTO reports (url, report) VALUES (?1, ?2)
+             ON CONFLICT (url) DO UPDATE SET report = ?2",
+            params![url, report_json],
+        )
+        .map_err(fail)?;
 
         let mut open: HashMap<(usize, String), (i64, String)> = HashMap::new();
         {
@@ -872,7 +901,9 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT url, report, error FROM pages WHERE kind = 'article' ORDER BY url",
+                "SELECT pages.url, reports.report, pages.error FROM pages
+                 LEFT JOIN reports ON reports.url = pages.url
+                 WHERE pages.kind = 'article' ORDER BY pages.url",
             )
             .map_err(self.err("cannot list the articles"))?;
         let rows: Vec<(String, Option<String>, Option<String>)> = stmt
@@ -1274,31 +1305,44 @@ mod tests {
         store
             .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
             .unwrap();
-        assert_eq!(generation(&store), 1, "a new article");
+        assert_eq!(
+            generation(&store),
+            2,
+            "a new article: its page and its report"
+        );
         store
             .save_unchanged(URL, 304, "2026-11-02T00:00:00Z", None, None)
             .unwrap();
-        assert_eq!(generation(&store), 1, "a 304 changes no output");
+        assert_eq!(generation(&store), 2, "a 304 changes no output");
         let list = Snapshot {
             url: "http://www.wencheng.gov.cn/col/index.html".into(),
             ..snap(b"<ul></ul>", "2026-11-02T00:00:00Z")
         };
         store.save_list("文成", &list).unwrap();
-        assert_eq!(generation(&store), 1, "list pages are not exported");
+        assert_eq!(generation(&store), 2, "list pages are not exported");
         store
             .save_failure("文成", PageKind::Article, URL, Some(500), "HTTP 500", "t")
             .unwrap();
-        assert_eq!(generation(&store), 2, "pages.json shows the error");
+        assert_eq!(generation(&store), 3, "pages.json shows the error");
         store.save_unchanged(URL, 304, "t", None, None).unwrap();
-        assert_eq!(generation(&store), 3, "the error is cleared");
+        assert_eq!(generation(&store), 4, "the error is cleared");
+        let s1 = snap(SEED, "2026-11-03T00:00:00Z");
+        store
+            .save_reparsed(&report(&s1), "2026-11-03T00:00:00Z")
+            .unwrap();
+        assert_eq!(
+            generation(&store),
+            5,
+            "a report extracted again (fetched_at moved)"
+        );
 
         assert_eq!(store.exported_generation("/out").unwrap(), None);
-        store.save_exported("/out", 3, "t").unwrap();
-        assert_eq!(store.exported_generation("/out").unwrap(), Some(3));
+        store.save_exported("/out", 5, "t").unwrap();
+        assert_eq!(store.exported_generation("/out").unwrap(), Some(5));
     }
 
     #[test]
-    fn a_version_1_store_gains_the_version_2_tables_and_keeps_its_pages() {
+    fn a_version_1_store_moves_its_reports_to_the_version_2_table() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("minsheng.db");
         {
@@ -1310,15 +1354,22 @@ mod tests {
             store
                 .conn
                 .execute_batch(
-                    "DROP TRIGGER outputs_on_insert; DROP TRIGGER outputs_on_update;
-                     DROP TRIGGER outputs_on_delete; DROP TABLE outputs; DROP TABLE exports;
+                    "UPDATE pages SET report = (SELECT report FROM reports WHERE url = pages.url);
+                     DROP TABLE reports; DROP TABLE outputs; DROP TABLE exports;
                      PRAGMA user_version = 1;",
                 )
                 .unwrap();
         }
         let store = Store::open(&db).unwrap();
-        assert_eq!(store.outputs_generation().unwrap(), 0);
-        assert_eq!(store.articles().unwrap().len(), 1);
+        assert_eq!(store.outputs_generation().unwrap(), 1, "the moved report counts");
+        let articles = store.articles().unwrap();
+        assert_eq!(articles.len(), 1);
+        assert_eq!(articles[0].report.as_ref().unwrap().records().count(), 16);
+        let left: i64 = store
+            .conn
+            .query_row("SELECT COUNT(report) FROM pages", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "the reports moved out of pages");
         let version: i64 = store
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
