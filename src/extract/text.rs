@@ -9,79 +9,89 @@
 //! - zero-width spaces and stray BOMs are dropped;
 //! - `<script>`, `<style>`, `<template>` and `<noscript>` contribute nothing.
 
-use ego_tree::iter::Edge;
-use scraper::{ElementRef, Node};
+use super::dom::{Document, Edge, NodeData, NodeId};
+use html5ever::{local_name, LocalName};
 
 /// Marks a `<br>` or block boundary in the raw text until whitespace is collapsed.
 const HARD_BREAK: char = '\u{1}';
 
 /// Elements whose content is not page text.
-pub fn is_hidden_element(name: &str) -> bool {
-    matches!(name, "script" | "style" | "template" | "noscript" | "head")
-}
-
-/// Elements whose boundaries separate words.
-pub fn is_block_element(name: &str) -> bool {
+pub fn is_hidden_element(name: &LocalName) -> bool {
     matches!(
-        name,
-        "p" | "div"
-            | "br"
-            | "li"
-            | "ul"
-            | "ol"
-            | "tr"
-            | "td"
-            | "th"
-            | "table"
-            | "thead"
-            | "tbody"
-            | "tfoot"
-            | "caption"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "section"
-            | "article"
-            | "header"
-            | "footer"
-            | "nav"
-            | "blockquote"
-            | "dl"
-            | "dt"
-            | "dd"
-            | "hr"
-            | "pre"
-            | "form"
-            | "center"
+        *name,
+        local_name!("script")
+            | local_name!("style")
+            | local_name!("template")
+            | local_name!("noscript")
+            | local_name!("head")
     )
 }
 
-/// The normalized text of `element` and everything inside it.
-pub fn element_text(element: ElementRef<'_>) -> String {
-    text_of(element, false).0
+/// Elements whose boundaries separate words.
+pub fn is_block_element(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("p")
+            | local_name!("div")
+            | local_name!("br")
+            | local_name!("li")
+            | local_name!("ul")
+            | local_name!("ol")
+            | local_name!("tr")
+            | local_name!("td")
+            | local_name!("th")
+            | local_name!("table")
+            | local_name!("thead")
+            | local_name!("tbody")
+            | local_name!("tfoot")
+            | local_name!("caption")
+            | local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+            | local_name!("section")
+            | local_name!("article")
+            | local_name!("header")
+            | local_name!("footer")
+            | local_name!("nav")
+            | local_name!("blockquote")
+            | local_name!("dl")
+            | local_name!("dt")
+            | local_name!("dd")
+            | local_name!("hr")
+            | local_name!("pre")
+            | local_name!("form")
+            | local_name!("center")
+    )
+}
+
+/// The normalized text of the element `id` and everything inside it.
+pub fn element_text(doc: &Document, id: NodeId) -> String {
+    text_of(doc, id, false).0
 }
 
 /// The normalized text of a table cell, without the text of tables nested in it (they are
 /// tables of their own), and whether it holds such a table (a layout frame).
-pub fn cell_text(element: ElementRef<'_>) -> (String, bool) {
-    text_of(element, true)
+pub fn cell_text(doc: &Document, id: NodeId) -> (String, bool) {
+    text_of(doc, id, true)
 }
 
-fn text_of(element: ElementRef<'_>, skip_tables: bool) -> (String, bool) {
+fn text_of(doc: &Document, element: NodeId, skip_tables: bool) -> (String, bool) {
     let mut raw = String::new();
     let mut hidden_depth = 0usize;
     let mut holds_table = false;
-    let hides = |name: &str| is_hidden_element(name) || (skip_tables && name == "table");
-    for edge in element.traverse() {
+    let hides = |name: &LocalName| {
+        is_hidden_element(name) || (skip_tables && *name == local_name!("table"))
+    };
+    for edge in doc.traverse(element) {
         match edge {
-            Edge::Open(node) => match node.value() {
-                Node::Element(el) if node.id() != element.id() => {
+            Edge::Open(node) => match doc.data(node) {
+                NodeData::Element(el) if node != element => {
                     let name = el.name();
                     if hides(name) {
-                        if name == "table" {
+                        if *name == local_name!("table") {
                             holds_table = true;
                             raw.push(HARD_BREAK);
                         }
@@ -90,14 +100,14 @@ fn text_of(element: ElementRef<'_>, skip_tables: bool) -> (String, bool) {
                         raw.push(HARD_BREAK);
                     }
                 }
-                Node::Text(text) if hidden_depth == 0 => push_raw(&mut raw, text),
+                NodeData::Text(text) if hidden_depth == 0 => push_raw(&mut raw, text),
                 _ => {}
             },
             Edge::Close(node) => {
-                if let Node::Element(el) = node.value() {
-                    if node.id() == element.id() {
-                        continue;
-                    }
+                if node == element {
+                    continue;
+                }
+                if let NodeData::Element(el) = doc.data(node) {
                     let name = el.name();
                     if hides(name) {
                         hidden_depth = hidden_depth.saturating_sub(1);
@@ -190,12 +200,19 @@ pub fn normalize_space(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scraper::{Html, Selector};
 
+    /// The text of the first `<td>` of `html`.
     fn cell_text(html: &str) -> String {
-        let doc = Html::parse_fragment(html);
-        let td = Selector::parse("td").unwrap();
-        element_text(doc.select(&td).next().unwrap())
+        let doc = Document::parse(html);
+        let root = doc.root_element().unwrap();
+        let td = doc
+            .descendants(root)
+            .find(|&id| {
+                doc.element(id)
+                    .is_some_and(|el| *el.name() == local_name!("td"))
+            })
+            .unwrap();
+        element_text(&doc, td)
     }
 
     #[test]
