@@ -27,10 +27,8 @@ pub mod text;
 
 use dom::{Document, Edge, NodeData, NodeId};
 use html5ever::local_name;
-use regex::Regex;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::LazyLock;
 
 pub use grid::{Cell, Grid, GridError};
 pub use meta::PageMeta;
@@ -141,16 +139,23 @@ fn fingerprint(grid: &Grid) -> u64 {
     hasher.finish()
 }
 
-static CLOSING_TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)</(?:html|body)").expect("valid regex"));
-
-/// No `</html` or `</body` in the last 64 KiB: the bytes stop mid-page.
+/// No `</html` or `</body` (in any ASCII case) in the last 64 KiB: the bytes stop mid-page.
+/// Searched from the end, where a whole page has them, so a whole page costs a few bytes.
 fn is_truncated(html: &str) -> bool {
-    let mut start = html.len().saturating_sub(64 * 1024);
-    while !html.is_char_boundary(start) {
-        start += 1;
+    let tail = &html.as_bytes()[html.len().saturating_sub(64 * 1024)..];
+    let mut end = tail.len();
+    while let Some(at) = tail[..end].iter().rposition(|&b| b == b'<') {
+        if let Some(name) = tail.get(at + 1..at + 6) {
+            if name[0] == b'/'
+                && (name[1..].eq_ignore_ascii_case(b"html")
+                    || name[1..].eq_ignore_ascii_case(b"body"))
+            {
+                return false;
+            }
+        }
+        end = at;
     }
-    !CLOSING_TAG.is_match(&html[start..])
+    true
 }
 
 /// A line of page text, as a reader sees it between block boundaries.
@@ -427,5 +432,16 @@ mod tests {
     fn a_page_without_closing_tags_is_truncated() {
         assert!(extract("<html><body><table><tr><td>1</td>").truncated);
         assert!(!extract("<html><body></body></html>").truncated);
+    }
+
+    #[test]
+    fn closing_tags_count_in_any_case_only_near_the_end() {
+        assert!(!is_truncated("<p>x</BODY>"));
+        assert!(!is_truncated("<p>x</Html"));
+        assert!(is_truncated("<p>x</bod"));
+        assert!(is_truncated("<p>x< /body>"));
+        let far = format!("</html>{}", "民".repeat(30_000));
+        assert!(is_truncated(&far));
+        assert!(!is_truncated(&format!("{far}</body>")));
     }
 }
