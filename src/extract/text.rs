@@ -168,26 +168,35 @@ pub fn is_cjk(c: char) -> bool {
 pub fn collapse_whitespace(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut pending: Option<(bool, bool)> = None; // (has hard break, has line break)
-    let mut prev: Option<char> = None;
-    for c in raw.chars() {
-        if is_zero_width(c) {
+    let mut prev: Option<char> = None; // the last character written
+                                       // Text between spaces is copied a run at a time, not a character at a time.
+    let mut run_start: Option<usize> = None;
+    for (at, c) in raw.char_indices() {
+        let space = is_space(c);
+        if space || is_zero_width(c) {
+            if let Some(start) = run_start.take() {
+                let run = &raw[start..at];
+                out.push_str(run);
+                prev = run.chars().next_back();
+            }
+            if space {
+                let (hard, newline) = pending.unwrap_or((false, false));
+                pending = Some((hard || c == HARD_BREAK, newline || c == '\n' || c == '\r'));
+            }
             continue;
         }
-        if is_space(c) {
-            let (hard, newline) = pending.unwrap_or((false, false));
-            pending = Some((hard || c == HARD_BREAK, newline || c == '\n' || c == '\r'));
-            continue;
-        }
-        if let Some((hard, newline)) = pending.take() {
-            if let Some(p) = prev {
+        if run_start.is_none() {
+            if let (Some((hard, newline)), Some(p)) = (pending.take(), prev) {
                 let joined = !hard && newline && is_cjk(p) && is_cjk(c);
                 if !joined {
                     out.push(' ');
                 }
             }
+            run_start = Some(at);
         }
-        out.push(c);
-        prev = Some(c);
+    }
+    if let Some(start) = run_start {
+        out.push_str(&raw[start..]);
     }
     out
 }
@@ -249,6 +258,53 @@ mod tests {
             cell_text("<table><tr><td>完成<br>验收</td></tr></table>"),
             "完成 验收"
         );
+    }
+
+    /// The rule of the module documentation, one character at a time.
+    fn collapse_by_character(raw: &str) -> String {
+        let mut out = String::new();
+        let mut pending: Option<(bool, bool)> = None;
+        let mut prev: Option<char> = None;
+        for c in raw.chars().filter(|&c| !is_zero_width(c)) {
+            if is_space(c) {
+                let (hard, newline) = pending.unwrap_or((false, false));
+                pending = Some((hard || c == HARD_BREAK, newline || c == '\n' || c == '\r'));
+                continue;
+            }
+            if let (Some((hard, newline)), Some(p)) = (pending.take(), prev) {
+                if hard || !newline || !is_cjk(p) || !is_cjk(c) {
+                    out.push(' ');
+                }
+            }
+            out.push(c);
+            prev = Some(c);
+        }
+        out
+    }
+
+    #[test]
+    fn collapsing_copies_runs_exactly_as_the_character_rule_says() {
+        for raw in [
+            "",
+            " ",
+            "\u{1}",
+            "a",
+            "  县总工会\u{3000}\u{3000} \u{a0}",
+            "示范\n      食堂",
+            "示范\u{1}\n食堂",
+            "HPV\n疫苗",
+            "完成\u{200B}验收",
+            "完成\u{200B} \u{200B}\n验收",
+            "\u{FEFF}\u{FEFF}",
+            " \u{FEFF} 备注：x\r\n\ty ",
+            "a\u{200D}\u{1}b",
+        ] {
+            assert_eq!(
+                collapse_whitespace(raw),
+                collapse_by_character(raw),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]
