@@ -165,7 +165,21 @@ fn raw_cells(doc: &Document, tr: NodeId) -> Vec<RawCell> {
 pub fn build(doc: &Document, table: NodeId) -> Result<Grid, GridError> {
     let (caption, raw) = raw_rows(doc, table);
     let row_count = raw.len();
-    let mut slots: Vec<Vec<Option<Cell>>> = vec![Vec::new(); row_count];
+    // Room for the widest row as written, unless that alone is too large: one allocation per
+    // row instead of one per cell.
+    let width_hint = raw
+        .iter()
+        .map(|row| row.iter().map(|cell| cell.colspan).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    let width_hint = if width_hint.saturating_mul(row_count) <= MAX_CELLS {
+        width_hint
+    } else {
+        0
+    };
+    let mut slots: Vec<Vec<Option<Cell>>> = (0..row_count)
+        .map(|_| Vec::with_capacity(width_hint))
+        .collect();
     let mut cells = 0usize;
     let mut holds_tables = false;
     for (r, row) in raw.into_iter().enumerate() {
@@ -184,13 +198,15 @@ pub fn build(doc: &Document, table: NodeId) -> Result<Grid, GridError> {
             if cells > MAX_CELLS {
                 return Err(GridError::TooLarge { cells });
             }
+            // One copy of the text per covered slot; the last slot takes the original.
+            let mut texts = std::iter::repeat_n(raw_cell.text, rowspan.saturating_mul(colspan));
             for slot_row in slots.iter_mut().skip(r).take(rowspan) {
                 if slot_row.len() < c + colspan {
                     slot_row.resize(c + colspan, None);
                 }
                 for slot in slot_row.iter_mut().skip(c).take(colspan) {
                     *slot = Some(Cell {
-                        text: raw_cell.text.clone(),
+                        text: texts.next().unwrap_or_default(),
                         is_th: raw_cell.is_th,
                         origin: Some((r, c)),
                         rowspan,
