@@ -95,10 +95,17 @@ fn sniff_not_html(bytes: &[u8]) -> Option<PageError> {
         return Some(PageError::NotHtml(what));
     }
     let head = &bytes[..bytes.len().min(8192)];
-    let controls = head
-        .iter()
-        .filter(|&&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)))
-        .count();
+    // Written without branches so that it is counted 16 bytes at a time: every page pays it.
+    let controls: usize = head
+        .chunks(255)
+        .map(|chunk| {
+            chunk.iter().fold(0u8, |n, &b| {
+                let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') & (b != 0x0C);
+                n + u8::from(control)
+            })
+        })
+        .map(usize::from)
+        .sum();
     if head.contains(&0) || controls * 10 > head.len() {
         return Some(PageError::NotHtml("binary data"));
     }

@@ -9,8 +9,9 @@
 //! Spans are clamped as browsers clamp them (colspan ≤ 1000, rowspan to the table's end), and a
 //! table whose expansion would exceed `MAX_CELLS` is refused rather than allowed to eat memory.
 
+use super::dom::{Document, NodeId};
 use super::text::{cell_text, element_text};
-use scraper::ElementRef;
+use html5ever::local_name;
 
 /// Browsers ignore colspan values above 1000.
 const MAX_COLSPAN: usize = 1000;
@@ -112,48 +113,45 @@ struct RawCell {
 }
 
 /// The rows of `table` (not of nested tables), each as its cells.
-fn raw_rows(table: ElementRef<'_>) -> (Option<String>, Vec<Vec<RawCell>>) {
+fn raw_rows(doc: &Document, table: NodeId) -> (Option<String>, Vec<Vec<RawCell>>) {
     let mut caption = None;
     let mut rows = Vec::new();
-    for child in table.children().filter_map(ElementRef::wrap) {
-        match child.value().name() {
-            "caption" => {
-                let text = element_text(child);
+    for (child, el) in doc.child_elements(table) {
+        match *el.name() {
+            local_name!("caption") => {
+                let text = element_text(doc, child);
                 if !text.is_empty() {
                     caption = Some(text);
                 }
             }
-            "thead" | "tbody" | "tfoot" => {
-                for tr in child.children().filter_map(ElementRef::wrap) {
-                    if tr.value().name() == "tr" {
-                        rows.push(raw_cells(tr));
+            local_name!("thead") | local_name!("tbody") | local_name!("tfoot") => {
+                for (tr, el) in doc.child_elements(child) {
+                    if *el.name() == local_name!("tr") {
+                        rows.push(raw_cells(doc, tr));
                     }
                 }
             }
-            "tr" => rows.push(raw_cells(child)),
+            local_name!("tr") => rows.push(raw_cells(doc, child)),
             _ => {}
         }
     }
     (caption, rows)
 }
 
-fn raw_cells(tr: ElementRef<'_>) -> Vec<RawCell> {
-    tr.children()
-        .filter_map(ElementRef::wrap)
-        .filter(|c| matches!(c.value().name(), "td" | "th"))
-        .map(|cell| {
-            let (text, holds_table) = cell_text(cell);
-            let span = |name: &str| {
-                cell.value()
-                    .attr(name)
-                    .and_then(|v| v.trim().parse::<usize>().ok())
-            };
+fn raw_cells(doc: &Document, tr: NodeId) -> Vec<RawCell> {
+    doc.child_elements(tr)
+        .filter(|(_, el)| matches!(*el.name(), local_name!("td") | local_name!("th")))
+        .map(|(cell, el)| {
+            let (text, holds_table) = cell_text(doc, cell);
+            let span = |name| el.attr(name).and_then(|v| v.trim().parse::<usize>().ok());
             RawCell {
                 text,
                 holds_table,
-                is_th: cell.value().name() == "th",
-                colspan: span("colspan").unwrap_or(1).clamp(1, MAX_COLSPAN),
-                rowspan: match span("rowspan") {
+                is_th: *el.name() == local_name!("th"),
+                colspan: span(&local_name!("colspan"))
+                    .unwrap_or(1)
+                    .clamp(1, MAX_COLSPAN),
+                rowspan: match span(&local_name!("rowspan")) {
                     Some(0) => None,
                     Some(n) => Some(n),
                     None => Some(1),
@@ -163,11 +161,25 @@ fn raw_cells(tr: ElementRef<'_>) -> Vec<RawCell> {
         .collect()
 }
 
-/// Builds the grid of `table`.
-pub fn build(table: ElementRef<'_>) -> Result<Grid, GridError> {
-    let (caption, raw) = raw_rows(table);
+/// Builds the grid of the `<table>` element `table`.
+pub fn build(doc: &Document, table: NodeId) -> Result<Grid, GridError> {
+    let (caption, raw) = raw_rows(doc, table);
     let row_count = raw.len();
-    let mut slots: Vec<Vec<Option<Cell>>> = vec![Vec::new(); row_count];
+    // Room for the widest row as written, unless that alone is too large: one allocation per
+    // row instead of one per cell.
+    let width_hint = raw
+        .iter()
+        .map(|row| row.iter().map(|cell| cell.colspan).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    let width_hint = if width_hint.saturating_mul(row_count) <= MAX_CELLS {
+        width_hint
+    } else {
+        0
+    };
+    let mut slots: Vec<Vec<Option<Cell>>> = (0..row_count)
+        .map(|_| Vec::with_capacity(width_hint))
+        .collect();
     let mut cells = 0usize;
     let mut holds_tables = false;
     for (r, row) in raw.into_iter().enumerate() {
@@ -186,13 +198,15 @@ pub fn build(table: ElementRef<'_>) -> Result<Grid, GridError> {
             if cells > MAX_CELLS {
                 return Err(GridError::TooLarge { cells });
             }
+            // One copy of the text per covered slot; the last slot takes the original.
+            let mut texts = std::iter::repeat_n(raw_cell.text, rowspan.saturating_mul(colspan));
             for slot_row in slots.iter_mut().skip(r).take(rowspan) {
                 if slot_row.len() < c + colspan {
                     slot_row.resize(c + colspan, None);
                 }
                 for slot in slot_row.iter_mut().skip(c).take(colspan) {
                     *slot = Some(Cell {
-                        text: raw_cell.text.clone(),
+                        text: texts.next().unwrap_or_default(),
                         is_th: raw_cell.is_th,
                         origin: Some((r, c)),
                         rowspan,
@@ -230,12 +244,23 @@ pub fn build(table: ElementRef<'_>) -> Result<Grid, GridError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scraper::{Html, Selector};
+
+    /// The grid of the first `<table>` of `html`.
+    fn try_grid(html: &str) -> Result<Grid, GridError> {
+        let doc = Document::parse(html);
+        let root = doc.root_element().unwrap();
+        let table = doc
+            .descendants(root)
+            .find(|&id| {
+                doc.element(id)
+                    .is_some_and(|el| *el.name() == local_name!("table"))
+            })
+            .unwrap();
+        build(&doc, table)
+    }
 
     fn grid(html: &str) -> Grid {
-        let doc = Html::parse_document(html);
-        let table = Selector::parse("table").unwrap();
-        build(doc.select(&table).next().unwrap()).unwrap()
+        try_grid(html).unwrap()
     }
 
     fn texts(g: &Grid) -> Vec<Vec<&str>> {
@@ -317,11 +342,6 @@ mod tests {
             html.push_str("<tr><td colspan=1000>x</td></tr>");
         }
         html.push_str("</table>");
-        let doc = Html::parse_document(&html);
-        let table = Selector::parse("table").unwrap();
-        assert!(matches!(
-            build(doc.select(&table).next().unwrap()),
-            Err(GridError::TooLarge { .. })
-        ));
+        assert!(matches!(try_grid(&html), Err(GridError::TooLarge { .. })));
     }
 }

@@ -20,16 +20,15 @@
 //! assert_eq!((page.tables.len(), page.duplicates_dropped), (1, 1));
 //! ```
 
+pub mod dom;
 pub mod grid;
 pub mod meta;
 pub mod text;
 
-use ego_tree::iter::Edge;
-use regex::Regex;
-use scraper::{ElementRef, Html, Node};
+use dom::{Document, Edge, NodeData, NodeId};
+use html5ever::local_name;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::LazyLock;
 
 pub use grid::{Cell, Grid, GridError};
 pub use meta::PageMeta;
@@ -84,7 +83,7 @@ pub struct Page {
 
 /// Parses `html` and extracts its tables and metadata.
 pub fn extract(html: &str) -> Page {
-    let document = Html::parse_document(html);
+    let document = Document::parse(html);
     let mut walk = Walk::default();
     walk.run(&document);
 
@@ -140,16 +139,23 @@ fn fingerprint(grid: &Grid) -> u64 {
     hasher.finish()
 }
 
-static CLOSING_TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)</(?:html|body)").expect("valid regex"));
-
-/// No `</html` or `</body` in the last 64 KiB: the bytes stop mid-page.
+/// No `</html` or `</body` (in any ASCII case) in the last 64 KiB: the bytes stop mid-page.
+/// Searched from the end, where a whole page has them, so a whole page costs a few bytes.
 fn is_truncated(html: &str) -> bool {
-    let mut start = html.len().saturating_sub(64 * 1024);
-    while !html.is_char_boundary(start) {
-        start += 1;
+    let tail = &html.as_bytes()[html.len().saturating_sub(64 * 1024)..];
+    let mut end = tail.len();
+    while let Some(at) = tail[..end].iter().rposition(|&b| b == b'<') {
+        if let Some(name) = tail.get(at + 1..at + 6) {
+            if name[0] == b'/'
+                && (name[1..].eq_ignore_ascii_case(b"html")
+                    || name[1..].eq_ignore_ascii_case(b"body"))
+            {
+                return false;
+            }
+        }
+        end = at;
     }
-    !CLOSING_TAG.is_match(&html[start..])
+    true
 }
 
 /// A line of page text, as a reader sees it between block boundaries.
@@ -177,21 +183,21 @@ struct Walk {
 }
 
 impl Walk {
-    fn run(&mut self, document: &Html) {
-        for edge in document.root_element().traverse() {
+    fn run(&mut self, doc: &Document) {
+        let Some(root) = doc.root_element() else {
+            return;
+        };
+        for edge in doc.traverse(root) {
             match edge {
-                Edge::Open(node) => match node.value() {
-                    Node::Element(el) => {
+                Edge::Open(node) => match doc.data(node) {
+                    NodeData::Element(el) => {
                         let name = el.name();
-                        let Some(element) = ElementRef::wrap(node) else {
-                            continue;
-                        };
-                        match name {
-                            "title" if self.html_title.is_none() => {
+                        match *name {
+                            local_name!("title") if self.html_title.is_none() => {
                                 self.html_title =
-                                    Some(text::element_text(element)).filter(|t| !t.is_empty());
+                                    Some(text::element_text(doc, node)).filter(|t| !t.is_empty());
                             }
-                            "meta" => self.read_meta(el),
+                            local_name!("meta") => self.read_meta(el),
                             _ => {}
                         }
                         if text::is_hidden_element(name) {
@@ -204,23 +210,23 @@ impl Walk {
                         if text::is_block_element(name) {
                             self.flush_line();
                         }
-                        if name == "table" {
-                            self.open_table(element);
-                        } else if is_heading_candidate(element) {
-                            let heading = text::element_text(element);
+                        if *name == local_name!("table") {
+                            self.open_table(doc, node);
+                        } else if is_heading_candidate(el) {
+                            let heading = text::element_text(doc, node);
                             if !heading.is_empty() {
                                 self.headings.push(heading);
                             }
                         }
                     }
-                    Node::Text(t) if self.hidden_depth == 0 => {
+                    NodeData::Text(t) if self.hidden_depth == 0 => {
                         text::push_raw(&mut self.line, t);
                         self.between.push(t);
                     }
                     _ => {}
                 },
                 Edge::Close(node) => {
-                    if let Node::Element(el) = node.value() {
+                    if let Some(el) = doc.element(node) {
                         let name = el.name();
                         if text::is_hidden_element(name) {
                             self.hidden_depth = self.hidden_depth.saturating_sub(1);
@@ -232,7 +238,7 @@ impl Walk {
                         if text::is_block_element(name) {
                             self.flush_line();
                         }
-                        if name == "table" {
+                        if *name == local_name!("table") {
                             self.table_depth = self.table_depth.saturating_sub(1);
                             self.between.clear();
                         }
@@ -243,10 +249,10 @@ impl Walk {
         self.flush_line();
     }
 
-    fn open_table(&mut self, element: ElementRef<'_>) {
+    fn open_table(&mut self, doc: &Document, table: NodeId) {
         let preceded_by = self.between.classify();
         self.between.clear();
-        let (grid, problem) = match grid::build(element) {
+        let (grid, problem) = match grid::build(doc, table) {
             Ok(grid) => (grid, None),
             Err(e) => (Grid::default(), Some(e)),
         };
@@ -261,13 +267,13 @@ impl Walk {
         self.table_depth += 1;
     }
 
-    fn read_meta(&mut self, el: &scraper::node::Element) {
+    fn read_meta(&mut self, el: &dom::Element) {
         let is_title = el
-            .attr("name")
+            .attr(&local_name!("name"))
             .is_some_and(|n| n.eq_ignore_ascii_case("ArticleTitle"));
         if is_title && self.meta_title.is_none() {
             self.meta_title = el
-                .attr("content")
+                .attr(&local_name!("content"))
                 .map(text::normalize_space)
                 .filter(|t| !t.is_empty());
         }
@@ -342,19 +348,20 @@ impl Between {
 
 /// Elements that may hold the article headline: `<h1>`–`<h3>` and elements with a class
 /// naming a title (`con-title`, `article-title`, `title`, `tit`).
-fn is_heading_candidate(element: ElementRef<'_>) -> bool {
-    let el = element.value();
-    matches!(el.name(), "h1" | "h2" | "h3")
-        || el.attr("class").is_some_and(|classes| {
-            // The raw attribute, split here: Element::classes() interns every class name.
-            classes.split_ascii_whitespace().any(|c| {
-                let c = c.as_bytes();
-                c.windows(5).any(|w| w.eq_ignore_ascii_case(b"title"))
-                    || c.eq_ignore_ascii_case(b"tit")
-                    || (c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"-tit")
-                        || c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"_tit"))
-            })
+fn is_heading_candidate(el: &dom::Element) -> bool {
+    matches!(
+        *el.name(),
+        local_name!("h1") | local_name!("h2") | local_name!("h3")
+    ) || el.attr(&local_name!("class")).is_some_and(|classes| {
+        // The raw attribute, split here: interning each class name would cost more.
+        classes.split_ascii_whitespace().any(|c| {
+            let c = c.as_bytes();
+            c.windows(5).any(|w| w.eq_ignore_ascii_case(b"title"))
+                || c.eq_ignore_ascii_case(b"tit")
+                || (c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"-tit")
+                    || c.len() > 4 && c[c.len() - 4..].eq_ignore_ascii_case(b"_tit"))
         })
+    })
 }
 
 #[cfg(test)]
@@ -425,5 +432,16 @@ mod tests {
     fn a_page_without_closing_tags_is_truncated() {
         assert!(extract("<html><body><table><tr><td>1</td>").truncated);
         assert!(!extract("<html><body></body></html>").truncated);
+    }
+
+    #[test]
+    fn closing_tags_count_in_any_case_only_near_the_end() {
+        assert!(!is_truncated("<p>x</BODY>"));
+        assert!(!is_truncated("<p>x</Html"));
+        assert!(is_truncated("<p>x</bod"));
+        assert!(is_truncated("<p>x< /body>"));
+        let far = format!("</html>{}", "民".repeat(30_000));
+        assert!(is_truncated(&far));
+        assert!(!is_truncated(&format!("{far}</body>")));
     }
 }

@@ -9,79 +9,89 @@
 //! - zero-width spaces and stray BOMs are dropped;
 //! - `<script>`, `<style>`, `<template>` and `<noscript>` contribute nothing.
 
-use ego_tree::iter::Edge;
-use scraper::{ElementRef, Node};
+use super::dom::{Document, Edge, NodeData, NodeId};
+use html5ever::{local_name, LocalName};
 
 /// Marks a `<br>` or block boundary in the raw text until whitespace is collapsed.
 const HARD_BREAK: char = '\u{1}';
 
 /// Elements whose content is not page text.
-pub fn is_hidden_element(name: &str) -> bool {
-    matches!(name, "script" | "style" | "template" | "noscript" | "head")
-}
-
-/// Elements whose boundaries separate words.
-pub fn is_block_element(name: &str) -> bool {
+pub fn is_hidden_element(name: &LocalName) -> bool {
     matches!(
-        name,
-        "p" | "div"
-            | "br"
-            | "li"
-            | "ul"
-            | "ol"
-            | "tr"
-            | "td"
-            | "th"
-            | "table"
-            | "thead"
-            | "tbody"
-            | "tfoot"
-            | "caption"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "section"
-            | "article"
-            | "header"
-            | "footer"
-            | "nav"
-            | "blockquote"
-            | "dl"
-            | "dt"
-            | "dd"
-            | "hr"
-            | "pre"
-            | "form"
-            | "center"
+        *name,
+        local_name!("script")
+            | local_name!("style")
+            | local_name!("template")
+            | local_name!("noscript")
+            | local_name!("head")
     )
 }
 
-/// The normalized text of `element` and everything inside it.
-pub fn element_text(element: ElementRef<'_>) -> String {
-    text_of(element, false).0
+/// Elements whose boundaries separate words.
+pub fn is_block_element(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("p")
+            | local_name!("div")
+            | local_name!("br")
+            | local_name!("li")
+            | local_name!("ul")
+            | local_name!("ol")
+            | local_name!("tr")
+            | local_name!("td")
+            | local_name!("th")
+            | local_name!("table")
+            | local_name!("thead")
+            | local_name!("tbody")
+            | local_name!("tfoot")
+            | local_name!("caption")
+            | local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+            | local_name!("section")
+            | local_name!("article")
+            | local_name!("header")
+            | local_name!("footer")
+            | local_name!("nav")
+            | local_name!("blockquote")
+            | local_name!("dl")
+            | local_name!("dt")
+            | local_name!("dd")
+            | local_name!("hr")
+            | local_name!("pre")
+            | local_name!("form")
+            | local_name!("center")
+    )
+}
+
+/// The normalized text of the element `id` and everything inside it.
+pub fn element_text(doc: &Document, id: NodeId) -> String {
+    text_of(doc, id, false).0
 }
 
 /// The normalized text of a table cell, without the text of tables nested in it (they are
 /// tables of their own), and whether it holds such a table (a layout frame).
-pub fn cell_text(element: ElementRef<'_>) -> (String, bool) {
-    text_of(element, true)
+pub fn cell_text(doc: &Document, id: NodeId) -> (String, bool) {
+    text_of(doc, id, true)
 }
 
-fn text_of(element: ElementRef<'_>, skip_tables: bool) -> (String, bool) {
+fn text_of(doc: &Document, element: NodeId, skip_tables: bool) -> (String, bool) {
     let mut raw = String::new();
     let mut hidden_depth = 0usize;
     let mut holds_table = false;
-    let hides = |name: &str| is_hidden_element(name) || (skip_tables && name == "table");
-    for edge in element.traverse() {
+    let hides = |name: &LocalName| {
+        is_hidden_element(name) || (skip_tables && *name == local_name!("table"))
+    };
+    for edge in doc.traverse(element) {
         match edge {
-            Edge::Open(node) => match node.value() {
-                Node::Element(el) if node.id() != element.id() => {
+            Edge::Open(node) => match doc.data(node) {
+                NodeData::Element(el) if node != element => {
                     let name = el.name();
                     if hides(name) {
-                        if name == "table" {
+                        if *name == local_name!("table") {
                             holds_table = true;
                             raw.push(HARD_BREAK);
                         }
@@ -90,14 +100,14 @@ fn text_of(element: ElementRef<'_>, skip_tables: bool) -> (String, bool) {
                         raw.push(HARD_BREAK);
                     }
                 }
-                Node::Text(text) if hidden_depth == 0 => push_raw(&mut raw, text),
+                NodeData::Text(text) if hidden_depth == 0 => push_raw(&mut raw, text),
                 _ => {}
             },
             Edge::Close(node) => {
-                if let Node::Element(el) = node.value() {
-                    if node.id() == element.id() {
-                        continue;
-                    }
+                if node == element {
+                    continue;
+                }
+                if let NodeData::Element(el) = doc.data(node) {
                     let name = el.name();
                     if hides(name) {
                         hidden_depth = hidden_depth.saturating_sub(1);
@@ -158,26 +168,35 @@ pub fn is_cjk(c: char) -> bool {
 pub fn collapse_whitespace(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut pending: Option<(bool, bool)> = None; // (has hard break, has line break)
-    let mut prev: Option<char> = None;
-    for c in raw.chars() {
-        if is_zero_width(c) {
+    let mut prev: Option<char> = None; // the last character written
+                                       // Text between spaces is copied a run at a time, not a character at a time.
+    let mut run_start: Option<usize> = None;
+    for (at, c) in raw.char_indices() {
+        let space = is_space(c);
+        if space || is_zero_width(c) {
+            if let Some(start) = run_start.take() {
+                let run = &raw[start..at];
+                out.push_str(run);
+                prev = run.chars().next_back();
+            }
+            if space {
+                let (hard, newline) = pending.unwrap_or((false, false));
+                pending = Some((hard || c == HARD_BREAK, newline || c == '\n' || c == '\r'));
+            }
             continue;
         }
-        if is_space(c) {
-            let (hard, newline) = pending.unwrap_or((false, false));
-            pending = Some((hard || c == HARD_BREAK, newline || c == '\n' || c == '\r'));
-            continue;
-        }
-        if let Some((hard, newline)) = pending.take() {
-            if let Some(p) = prev {
+        if run_start.is_none() {
+            if let (Some((hard, newline)), Some(p)) = (pending.take(), prev) {
                 let joined = !hard && newline && is_cjk(p) && is_cjk(c);
                 if !joined {
                     out.push(' ');
                 }
             }
+            run_start = Some(at);
         }
-        out.push(c);
-        prev = Some(c);
+    }
+    if let Some(start) = run_start {
+        out.push_str(&raw[start..]);
     }
     out
 }
@@ -190,12 +209,19 @@ pub fn normalize_space(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scraper::{Html, Selector};
 
+    /// The text of the first `<td>` of `html`.
     fn cell_text(html: &str) -> String {
-        let doc = Html::parse_fragment(html);
-        let td = Selector::parse("td").unwrap();
-        element_text(doc.select(&td).next().unwrap())
+        let doc = Document::parse(html);
+        let root = doc.root_element().unwrap();
+        let td = doc
+            .descendants(root)
+            .find(|&id| {
+                doc.element(id)
+                    .is_some_and(|el| *el.name() == local_name!("td"))
+            })
+            .unwrap();
+        element_text(&doc, td)
     }
 
     #[test]
@@ -232,6 +258,53 @@ mod tests {
             cell_text("<table><tr><td>完成<br>验收</td></tr></table>"),
             "完成 验收"
         );
+    }
+
+    /// The rule of the module documentation, one character at a time.
+    fn collapse_by_character(raw: &str) -> String {
+        let mut out = String::new();
+        let mut pending: Option<(bool, bool)> = None;
+        let mut prev: Option<char> = None;
+        for c in raw.chars().filter(|&c| !is_zero_width(c)) {
+            if is_space(c) {
+                let (hard, newline) = pending.unwrap_or((false, false));
+                pending = Some((hard || c == HARD_BREAK, newline || c == '\n' || c == '\r'));
+                continue;
+            }
+            if let (Some((hard, newline)), Some(p)) = (pending.take(), prev) {
+                if hard || !newline || !is_cjk(p) || !is_cjk(c) {
+                    out.push(' ');
+                }
+            }
+            out.push(c);
+            prev = Some(c);
+        }
+        out
+    }
+
+    #[test]
+    fn collapsing_copies_runs_exactly_as_the_character_rule_says() {
+        for raw in [
+            "",
+            " ",
+            "\u{1}",
+            "a",
+            "  县总工会\u{3000}\u{3000} \u{a0}",
+            "示范\n      食堂",
+            "示范\u{1}\n食堂",
+            "HPV\n疫苗",
+            "完成\u{200B}验收",
+            "完成\u{200B} \u{200B}\n验收",
+            "\u{FEFF}\u{FEFF}",
+            " \u{FEFF} 备注：x\r\n\ty ",
+            "a\u{200D}\u{1}b",
+        ] {
+            assert_eq!(
+                collapse_whitespace(raw),
+                collapse_by_character(raw),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

@@ -53,9 +53,11 @@ pub fn parse_completion(text: &str, header_is_percent: bool) -> Option<f64> {
     if matches!(squeezed.as_str(), "已完成" | "全部完成" | "完成") {
         return Some(100.0);
     }
+    // The number is the match without its `\s*%` end (a match, unlike captures, needs no
+    // capture engine; this runs on every completion cell).
     let percents: Vec<f64> = PERCENT
-        .captures_iter(t)
-        .filter_map(|c| c[1].parse().ok())
+        .find_iter(t)
+        .filter_map(|m| m.as_str().strip_suffix('%')?.trim_end().parse().ok())
         .collect();
     if percents.len() == 1 {
         return Some(percents[0]);

@@ -64,13 +64,20 @@ pub fn parse_status(cell: &str) -> Status {
         rest = after.to_string();
     }
 
-    if let Some(m) = UNIFIED.find(&rest) {
+    // Both patterns need a literal that most cells lack; looking for it first is cheaper than
+    // running the regex (this runs on every status cell).
+    let unified = rest
+        .contains("统一进度")
+        .then(|| UNIFIED.find(&rest))
+        .flatten();
+    if let Some(m) = unified {
         status.unified_progress.get_or_insert(true);
         status.unified_scope = scope_of(m.as_str());
         rest = remove(&rest, m.start(), m.end());
     }
 
-    if let Some(caps) = RANK.captures(&rest) {
+    let rank = rest.contains('第').then(|| RANK.captures(&rest)).flatten();
+    if let Some(caps) = rank {
         let whole = caps.get(0).expect("group 0 always matches");
         let (scope, number) = match (caps.get(1), caps.get(2), caps.get(3)) {
             (Some(scope), Some(n), _) => (scope_of(scope.as_str()), n.as_str()),

@@ -1,0 +1,569 @@
+//! The document tree that extraction reads: html5ever's tree builder decides the tree, this
+//! module only stores it, in a form that is cheap to build, walk and drop.
+//!
+//! Why not scraper's `Html`: its DOM costs about a tenth of the parse on the fixtures (a hash
+//! map of attributes per element, large nodes to move and drop), and extraction needs none of
+//! what that buys (CSS selectors, attribute maps, interned class lists). Here the nodes live in one `Vec` and link to each other by index, an element
+//! keeps its name and the attribute `Vec` the tokenizer handed over, and dropping the tree is
+//! dropping that `Vec`.
+//!
+//! Why the tree is the same as scraper's (and a browser's): the same html5ever tree builder,
+//! with the same options, makes every decision — implied `<tbody>`, misnested tags, the
+//! adoption agency, foster-parented table text — and this sink carries those decisions out the
+//! way scraper's does: adjacent text is merged into one node, a `<template>`'s content hangs
+//! under a fragment node inside the template element, attributes repeated on a second
+//! `<html>`/`<body>` tag are added only when missing. What it drops: comment text (a comment
+//! stays as an empty node, so the text on either side of it stays two nodes, as in scraper),
+//! the doctype and the quirks mode, which nothing downstream reads.
+//! `tests/dom_matches_scraper.rs` checks the two trees are equal on every fixture and fuzz input.
+//!
+//! ```
+//! use minsheng::extract::dom::Document;
+//! let doc = Document::parse("<table><tr><td>1</td></tr></table>");
+//! let html = doc.root_element().unwrap();
+//! let names: Vec<String> = doc
+//!     .descendants(html)
+//!     .filter_map(|id| doc.element(id))
+//!     .map(|el| el.name().to_string())
+//!     .collect();
+//! assert_eq!(names, ["html", "head", "body", "table", "tbody", "tr", "td"]);
+//! ```
+
+use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
+use html5ever::{expanded_name, local_name, namespace_url, ns};
+use html5ever::{Attribute, ExpandedName, LocalName, Namespace, QualName};
+use std::borrow::Cow;
+
+/// A node of a [`Document`]: its index in the node list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The document node, parent of the `<html>` element.
+    pub const DOCUMENT: NodeId = NodeId(0);
+
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What a node is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeData {
+    Document,
+    Element(Element),
+    /// A run of text; adjacent text is always one node.
+    Text(StrTendril),
+    /// A comment (or processing instruction), without its text.
+    Comment,
+    /// The content of a `<template>`: the template element's only child.
+    TemplateContents,
+}
+
+/// An element: its name and attributes, as the tokenizer and tree builder produced them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    pub name: QualName,
+    pub attrs: Vec<Attribute>,
+}
+
+impl Element {
+    /// The local name (`td`, `p`; `title` for an SVG `<title>` too, as in scraper).
+    pub fn name(&self) -> &LocalName {
+        &self.name.local
+    }
+
+    /// The value of the attribute `name` (without namespace: `class`, `colspan`).
+    pub fn attr(&self, name: &LocalName) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.name.local == *name && a.name.ns == ns!() && a.name.prefix.is_none())
+            .map(|a| &*a.value)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Node {
+    parent: Option<NodeId>,
+    prev_sibling: Option<NodeId>,
+    next_sibling: Option<NodeId>,
+    first_child: Option<NodeId>,
+    last_child: Option<NodeId>,
+    data: NodeData,
+}
+
+/// A parsed HTML document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    nodes: Vec<Node>,
+}
+
+/// A step of a depth-first walk: entering a node, or leaving it after its descendants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Open(NodeId),
+    Close(NodeId),
+}
+
+impl Document {
+    /// Parses a whole document, as `scraper::Html::parse_document` does (default options:
+    /// scripting on, so `<noscript>` content is raw text).
+    pub fn parse(html: &str) -> Document {
+        html5ever::parse_document(Builder::new(), Default::default()).one(html)
+    }
+
+    /// The first element child of the document: the `<html>` element.
+    pub fn root_element(&self) -> Option<NodeId> {
+        self.children(NodeId::DOCUMENT)
+            .find(|&id| self.element(id).is_some())
+    }
+
+    pub fn data(&self, id: NodeId) -> &NodeData {
+        &self.node(id).data
+    }
+
+    /// The element at `id`, `None` for other nodes.
+    pub fn element(&self, id: NodeId) -> Option<&Element> {
+        match &self.node(id).data {
+            NodeData::Element(el) => Some(el),
+            _ => None,
+        }
+    }
+
+    pub fn parent(&self, id: NodeId) -> Option<NodeId> {
+        self.node(id).parent
+    }
+
+    /// The children of `id`, in order.
+    pub fn children(&self, id: NodeId) -> Children<'_> {
+        Children {
+            doc: self,
+            next: self.node(id).first_child,
+        }
+    }
+
+    /// The element children of `id`, in order.
+    pub fn child_elements(&self, id: NodeId) -> impl Iterator<Item = (NodeId, &Element)> {
+        self.children(id)
+            .filter_map(move |c| self.element(c).map(|el| (c, el)))
+    }
+
+    /// `id` and everything inside it, depth first, each node entered and left.
+    pub fn traverse(&self, id: NodeId) -> Traverse<'_> {
+        Traverse {
+            doc: self,
+            root: id,
+            next: Some(Edge::Open(id)),
+        }
+    }
+
+    /// `id` and everything inside it, in document order.
+    pub fn descendants(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.traverse(id).filter_map(|edge| match edge {
+            Edge::Open(id) => Some(id),
+            Edge::Close(_) => None,
+        })
+    }
+
+    fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+}
+
+/// See [`Document::children`].
+pub struct Children<'a> {
+    doc: &'a Document,
+    next: Option<NodeId>,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        let id = self.next?;
+        self.next = self.doc.node(id).next_sibling;
+        Some(id)
+    }
+}
+
+/// See [`Document::traverse`].
+pub struct Traverse<'a> {
+    doc: &'a Document,
+    root: NodeId,
+    next: Option<Edge>,
+}
+
+impl Iterator for Traverse<'_> {
+    type Item = Edge;
+
+    fn next(&mut self) -> Option<Edge> {
+        let edge = self.next?;
+        self.next = match edge {
+            Edge::Open(id) => Some(match self.doc.node(id).first_child {
+                Some(child) => Edge::Open(child),
+                None => Edge::Close(id),
+            }),
+            Edge::Close(id) if id == self.root => None,
+            Edge::Close(id) => {
+                let node = self.doc.node(id);
+                match node.next_sibling {
+                    Some(sibling) => Some(Edge::Open(sibling)),
+                    None => node.parent.map(Edge::Close),
+                }
+            }
+        };
+        Some(edge)
+    }
+}
+
+/// html5ever's `TreeSink`: carries out the tree builder's decisions on a [`Document`].
+struct Builder {
+    doc: Document,
+}
+
+/// What `elem_name` answers for a node that is not an element (the tree builder never asks).
+static NO_NAMESPACE: Namespace = ns!();
+static NO_NAME: LocalName = local_name!("");
+
+impl Builder {
+    fn new() -> Builder {
+        Builder {
+            doc: Document {
+                nodes: vec![Node::new(NodeData::Document)],
+            },
+        }
+    }
+
+    fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.doc.nodes[id.index()]
+    }
+
+    fn new_node(&mut self, data: NodeData) -> NodeId {
+        // More than 4 billion nodes would need far more memory than a page can have.
+        let id = NodeId(u32::try_from(self.doc.nodes.len()).unwrap_or(u32::MAX));
+        self.doc.nodes.push(Node::new(data));
+        id
+    }
+
+    /// Unlinks `id` from its parent and siblings.
+    fn detach(&mut self, id: NodeId) {
+        let node = self.node_mut(id);
+        let (parent, prev, next) = (
+            node.parent.take(),
+            node.prev_sibling.take(),
+            node.next_sibling.take(),
+        );
+        let Some(parent) = parent else { return };
+        match prev {
+            Some(prev) => self.node_mut(prev).next_sibling = next,
+            None => self.node_mut(parent).first_child = next,
+        }
+        match next {
+            Some(next) => self.node_mut(next).prev_sibling = prev,
+            None => self.node_mut(parent).last_child = prev,
+        }
+    }
+
+    /// Makes `child` the last child of `parent`.
+    fn append_node(&mut self, parent: NodeId, child: NodeId) {
+        self.detach(child);
+        let last = self.node_mut(parent).last_child.replace(child);
+        match last {
+            Some(last) => self.node_mut(last).next_sibling = Some(child),
+            None => self.node_mut(parent).first_child = Some(child),
+        }
+        let node = self.node_mut(child);
+        node.parent = Some(parent);
+        node.prev_sibling = last;
+    }
+
+    /// Puts `new` right before `sibling`, which has a parent.
+    fn insert_before(&mut self, sibling: NodeId, new: NodeId) {
+        self.detach(new);
+        let Some(parent) = self.doc.node(sibling).parent else {
+            return;
+        };
+        let prev = self.node_mut(sibling).prev_sibling.replace(new);
+        match prev {
+            Some(prev) => self.node_mut(prev).next_sibling = Some(new),
+            None => self.node_mut(parent).first_child = Some(new),
+        }
+        let node = self.node_mut(new);
+        node.parent = Some(parent);
+        node.prev_sibling = prev;
+        node.next_sibling = Some(sibling);
+    }
+
+    /// Appends `text` to the text node at `id`; false when `id` is not a text node.
+    fn merge_text(&mut self, id: Option<NodeId>, text: &StrTendril) -> bool {
+        match id.map(|id| &mut self.node_mut(id).data) {
+            Some(NodeData::Text(existing)) => {
+                existing.push_tendril(text);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Node {
+    fn new(data: NodeData) -> Node {
+        Node {
+            parent: None,
+            prev_sibling: None,
+            next_sibling: None,
+            first_child: None,
+            last_child: None,
+            data,
+        }
+    }
+}
+
+impl TreeSink for Builder {
+    type Handle = NodeId;
+    type Output = Document;
+
+    fn finish(self) -> Document {
+        self.doc
+    }
+
+    fn parse_error(&mut self, _msg: Cow<'static, str>) {}
+
+    fn get_document(&mut self) -> NodeId {
+        NodeId::DOCUMENT
+    }
+
+    fn elem_name<'a>(&'a self, target: &'a NodeId) -> ExpandedName<'a> {
+        match &self.doc.node(*target).data {
+            NodeData::Element(el) => el.name.expanded(),
+            _ => ExpandedName {
+                ns: &NO_NAMESPACE,
+                local: &NO_NAME,
+            },
+        }
+    }
+
+    fn create_element(&mut self, name: QualName, attrs: Vec<Attribute>, _: ElementFlags) -> NodeId {
+        let template = name.expanded() == expanded_name!(html "template");
+        let id = self.new_node(NodeData::Element(Element { name, attrs }));
+        if template {
+            let contents = self.new_node(NodeData::TemplateContents);
+            self.append_node(id, contents);
+        }
+        id
+    }
+
+    fn create_comment(&mut self, _text: StrTendril) -> NodeId {
+        self.new_node(NodeData::Comment)
+    }
+
+    fn create_pi(&mut self, _target: StrTendril, _data: StrTendril) -> NodeId {
+        self.new_node(NodeData::Comment)
+    }
+
+    fn append(&mut self, parent: &NodeId, child: NodeOrText<NodeId>) {
+        match child {
+            NodeOrText::AppendNode(id) => self.append_node(*parent, id),
+            NodeOrText::AppendText(text) => {
+                let last = self.doc.node(*parent).last_child;
+                if !self.merge_text(last, &text) {
+                    let id = self.new_node(NodeData::Text(text));
+                    self.append_node(*parent, id);
+                }
+            }
+        }
+    }
+
+    fn append_based_on_parent_node(
+        &mut self,
+        element: &NodeId,
+        prev_element: &NodeId,
+        child: NodeOrText<NodeId>,
+    ) {
+        if self.doc.node(*element).parent.is_some() {
+            self.append_before_sibling(element, child);
+        } else {
+            self.append(prev_element, child);
+        }
+    }
+
+    fn append_doctype_to_document(&mut self, _: StrTendril, _: StrTendril, _: StrTendril) {}
+
+    fn get_template_contents(&mut self, target: &NodeId) -> NodeId {
+        // The contents node is created with the template; should anything have moved it,
+        // the template itself receives the content.
+        self.doc.node(*target).first_child.unwrap_or(*target)
+    }
+
+    fn same_node(&self, x: &NodeId, y: &NodeId) -> bool {
+        x == y
+    }
+
+    fn set_quirks_mode(&mut self, _mode: QuirksMode) {}
+
+    fn append_before_sibling(&mut self, sibling: &NodeId, new_node: NodeOrText<NodeId>) {
+        if let NodeOrText::AppendNode(id) = new_node {
+            self.detach(id);
+        }
+        if self.doc.node(*sibling).parent.is_none() {
+            return;
+        }
+        match new_node {
+            NodeOrText::AppendNode(id) => self.insert_before(*sibling, id),
+            NodeOrText::AppendText(text) => {
+                let prev = self.doc.node(*sibling).prev_sibling;
+                if !self.merge_text(prev, &text) {
+                    let id = self.new_node(NodeData::Text(text));
+                    self.insert_before(*sibling, id);
+                }
+            }
+        }
+    }
+
+    fn add_attrs_if_missing(&mut self, target: &NodeId, attrs: Vec<Attribute>) {
+        if let NodeData::Element(el) = &mut self.node_mut(*target).data {
+            for attr in attrs {
+                if !el.attrs.iter().any(|a| a.name == attr.name) {
+                    el.attrs.push(attr);
+                }
+            }
+        }
+    }
+
+    fn remove_from_parent(&mut self, target: &NodeId) {
+        self.detach(*target);
+    }
+
+    fn reparent_children(&mut self, node: &NodeId, new_parent: &NodeId) {
+        let mut next = self.doc.node(*node).first_child;
+        while let Some(child) = next {
+            next = self.doc.node(child).next_sibling;
+            self.append_node(*new_parent, child);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tree under the document node in one line: `name[attr=value](children)`, text in
+    /// quotes, `#comment`, and `#contents` for a template's content.
+    fn outline(html: &str) -> String {
+        let doc = Document::parse(html);
+        let parts: Vec<String> = doc
+            .children(NodeId::DOCUMENT)
+            .map(|id| outline_of(&doc, id))
+            .collect();
+        parts.join(",")
+    }
+
+    fn outline_of(doc: &Document, id: NodeId) -> String {
+        let mut out = match doc.data(id) {
+            NodeData::Document => String::new(),
+            NodeData::Element(el) => {
+                let mut attrs: Vec<_> = el
+                    .attrs
+                    .iter()
+                    .map(|a| format!("{}={}", a.name.local, a.value))
+                    .collect();
+                attrs.sort();
+                if attrs.is_empty() {
+                    el.name().to_string()
+                } else {
+                    format!("{}[{}]", el.name(), attrs.join(" "))
+                }
+            }
+            NodeData::Text(t) => format!("{:?}", &**t),
+            NodeData::Comment => "#comment".into(),
+            NodeData::TemplateContents => "#contents".into(),
+        };
+        let children: Vec<String> = doc.children(id).map(|c| outline_of(doc, c)).collect();
+        if !children.is_empty() {
+            out.push_str(&format!("({})", children.join(",")));
+        }
+        out
+    }
+
+    #[test]
+    fn tbody_is_implied_between_table_and_rows() {
+        assert_eq!(
+            outline("<table><tr><td>1</td></tr></table>"),
+            r#"html(head,body(table(tbody(tr(td("1"))))))"#
+        );
+    }
+
+    #[test]
+    fn text_inside_a_table_but_outside_cells_is_fostered_before_the_table() {
+        assert_eq!(
+            outline("<table>续表<tr><td>1</td></tr></table>"),
+            r#"html(head,body("续表",table(tbody(tr(td("1"))))))"#
+        );
+    }
+
+    #[test]
+    fn misnested_inline_tags_are_closed_and_reopened() {
+        assert_eq!(
+            outline("<p><b><i>x</b>y</i></p>"),
+            r#"html(head,body(p(b(i("x")),i("y"))))"#
+        );
+    }
+
+    #[test]
+    fn adoption_agency_moves_a_block_out_of_a_formatting_element() {
+        assert_eq!(
+            outline("<b>1<p>2</b>3</p>"),
+            r#"html(head,body(b("1"),p(b("2"),"3")))"#
+        );
+    }
+
+    #[test]
+    fn template_content_hangs_under_a_contents_node() {
+        assert_eq!(
+            outline("<template><td>x</td></template><p>y"),
+            r#"html(head(template(#contents(td("x")))),body(p("y")))"#
+        );
+    }
+
+    #[test]
+    fn adjacent_text_is_one_node_but_a_comment_keeps_two() {
+        assert_eq!(
+            outline("<p>a&amp;b<!-- c -->d</p>"),
+            r#"html(head,body(p("a&b",#comment,"d")))"#
+        );
+    }
+
+    #[test]
+    fn fostered_text_merges_with_the_text_before_the_table() {
+        assert_eq!(
+            outline("<div>a<table>b<tr><td>1</td></tr></table></div>"),
+            r#"html(head,body(div("ab",table(tbody(tr(td("1")))))))"#
+        );
+    }
+
+    #[test]
+    fn a_second_body_tag_adds_only_missing_attributes() {
+        assert_eq!(
+            outline(r#"<body class="a"><p>x</p><body id="b" class="c">"#),
+            r#"html(head,body[class=a id=b](p("x")))"#
+        );
+    }
+
+    #[test]
+    fn attribute_lookup_finds_plain_attributes_only() {
+        let doc = Document::parse(r#"<p class="x"><svg xlink:href="a"></svg>"#);
+        let els: Vec<&Element> = doc
+            .descendants(NodeId::DOCUMENT)
+            .filter_map(|id| doc.element(id))
+            .collect();
+        let svg = els
+            .iter()
+            .find(|e| *e.name() == local_name!("svg"))
+            .unwrap();
+        assert_eq!(svg.attr(&local_name!("href")), None);
+        assert_eq!(svg.attrs.len(), 1);
+        let p = els.iter().find(|e| *e.name() == local_name!("p")).unwrap();
+        assert_eq!(p.attr(&local_name!("class")), Some("x"));
+    }
+}
