@@ -1361,7 +1361,11 @@ mod tests {
                 .unwrap();
         }
         let store = Store::open(&db).unwrap();
-        assert_eq!(store.outputs_generation().unwrap(), 1, "the moved report counts");
+        assert_eq!(
+            store.outputs_generation().unwrap(),
+            1,
+            "the moved report counts"
+        );
         let articles = store.articles().unwrap();
         assert_eq!(articles.len(), 1);
         assert_eq!(articles[0].report.as_ref().unwrap().records().count(), 16);
