@@ -3,9 +3,9 @@
 //!
 //! Why not scraper's `Html`: its DOM costs about a tenth of the parse on the fixtures (a hash
 //! map of attributes per element, large nodes to move and drop), and extraction needs none of
-//! what that buys (CSS selectors, attribute maps, interned class lists). Here the nodes live in one `Vec` and link to each other by index, an element
-//! keeps its name and the attribute `Vec` the tokenizer handed over, and dropping the tree is
-//! dropping that `Vec`.
+//! what that buys (CSS selectors, attribute maps, interned class lists). Here the nodes live
+//! in one `Vec` and link to each other by index, an element keeps its name and the attribute
+//! `Vec` the tokenizer handed over, and dropping the tree is dropping that `Vec`.
 //!
 //! Why the tree is the same as scraper's (and a browser's): the same html5ever tree builder,
 //! with the same options, makes every decision — implied `<tbody>`, misnested tags, the
