@@ -2,8 +2,9 @@
 //!
 //! Inputs are taken in the order given; a directory is walked recursively for `.html`/`.htm`
 //! files in sorted path order, so two runs write the same files. Pages are parsed in parallel
-//! (one per core) in bounded batches and written in input order as they complete, so memory
-//! stays flat however many pages there are. One bad input is reported on stderr with its name
+//! (one worker per core, each taking the next input) and written in input order as they
+//! complete, never more than [`AHEAD`] ahead of the writer, so memory stays flat however many
+//! pages there are. One bad input is reported on stderr with its name
 //! and reason and listed in pages.json; the rest go on.
 //!
 //! URL inputs are all started at once on a tokio runtime in the background (the `Fetcher`
@@ -16,12 +17,12 @@ use crate::emit::{EmitError, Output};
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
 use crate::record::PageReport;
-use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
@@ -150,14 +151,20 @@ pub fn process_file(path: &Path) -> PageReport {
     }
 }
 
-/// How many files are parsed before their results are written: bounds memory, keeps order.
-const BATCH: usize = 64;
+/// How far parsing may run ahead of writing, in pages: bounds memory (only finished
+/// reports wait, at most this many) whatever the number of pages.
+const AHEAD: usize = 256;
 
 /// Runs a scrape: every input is processed and written; per-input failures are reported to
 /// stderr and counted. Fails only when the outputs cannot be written.
+///
+/// `parse_threads` workers take the inputs in order, one at a time, and hand each report to
+/// one writer thread, which writes them in input order as soon as the next one is there.
+/// There is no batch to wait for: a worker that finished a page takes the next one while a
+/// large page is still being parsed beside it.
 pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> {
     let inputs = expand_inputs(args);
-    let mut urls = UrlJobs::start(
+    let urls = UrlJobs::start(
         inputs
             .iter()
             .enumerate()
@@ -167,56 +174,40 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
             }),
         opts,
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.parse_threads.max(1))
-        .build()
-        .ok();
     let out = Output::create(&opts.out_dir, opts.bom)?;
     let out_dir = opts.out_dir.clone();
+    let next = AtomicUsize::new(0);
+    let written = Written::default();
 
-    // The writer runs beside the parsers: while batch N is serialized, batch N + 1 is parsed.
     std::thread::scope(|scope| {
-        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<PageReport>>(2);
-        let writer = scope.spawn(move || write_batches(out, received));
-        let mut i = 0;
-        while i < inputs.len() {
-            let batch = match &inputs[i] {
-                Input::File(_) => {
-                    let end = (i..inputs.len())
-                        .take(BATCH)
-                        .take_while(|&j| matches!(inputs[j], Input::File(_)))
-                        .last()
-                        .map_or(i + 1, |j| j + 1);
-                    let paths: Vec<&Path> = inputs[i..end]
-                        .iter()
-                        .filter_map(|input| match input {
-                            Input::File(p) => Some(p.as_path()),
-                            _ => None,
-                        })
-                        .collect();
-                    i = end;
-                    match &pool {
-                        Some(pool) => {
-                            pool.install(|| paths.par_iter().map(|p| process_file(p)).collect())
-                        }
-                        None => paths.iter().map(|p| process_file(p)).collect(),
+        let (done, received) = std::sync::mpsc::channel::<(usize, PageReport)>();
+        let writer = scope.spawn(|| {
+            let result = write_in_order(out, received, &written);
+            written.stop();
+            result
+        });
+        for _ in 0..opts.parse_threads.max(1) {
+            let done = done.clone();
+            let (inputs, urls, next, written) = (&inputs, &urls, &next, &written);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else { break };
+                if !written.wait_for_room(i) {
+                    break; // the writer stopped on an error; it reports it below
+                }
+                let report = match input {
+                    Input::File(path) => process_file(path),
+                    Input::Url(url) => urls.take(i, url),
+                    Input::Invalid { input, reason } => {
+                        PageReport::failed(input.clone(), reason.clone())
                     }
+                };
+                if done.send((i, report)).is_err() {
+                    break;
                 }
-                Input::Url(url) => {
-                    let report = urls.take(i, url);
-                    i += 1;
-                    vec![report]
-                }
-                Input::Invalid { input, reason } => {
-                    i += 1;
-                    vec![PageReport::failed(input.clone(), reason.clone())]
-                }
-            };
-            if batches.send(batch).is_err() {
-                break; // the writer stopped on an error; it reports it below
-            }
+            });
         }
-        drop(batches);
+        drop(done);
         writer.join().unwrap_or_else(|_| {
             Err(EmitError {
                 path: out_dir,
@@ -226,21 +217,68 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
     })
 }
 
-/// Writes batches of reports in the order received, counting and reporting failures.
-fn write_batches(
+/// How many reports the writer has written, for the workers to keep within [`AHEAD`].
+#[derive(Default)]
+struct Written {
+    /// (reports written, the writer stopped)
+    state: Mutex<(usize, bool)>,
+    changed: Condvar,
+}
+
+impl Written {
+    fn lock(&self) -> MutexGuard<'_, (usize, bool)> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Waits until input `index` is within [`AHEAD`] of the writer; false once it stopped.
+    /// The input the writer waits for is always within reach, so this never deadlocks.
+    fn wait_for_room(&self, index: usize) -> bool {
+        let mut state = self.lock();
+        while !state.1 && index >= state.0 + AHEAD {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        !state.1
+    }
+
+    fn advance(&self, count: usize) {
+        self.lock().0 = count;
+        self.changed.notify_all();
+    }
+
+    fn stop(&self) {
+        self.lock().1 = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Writes reports in input order as they arrive (in any order), counting and reporting
+/// failures.
+fn write_in_order(
     mut out: Output,
-    batches: std::sync::mpsc::Receiver<Vec<PageReport>>,
+    received: std::sync::mpsc::Receiver<(usize, PageReport)>,
+    written: &Written,
 ) -> Result<Summary, EmitError> {
     let mut summary = Summary::default();
-    for batch in batches {
-        for report in &batch {
+    let mut waiting: BTreeMap<usize, PageReport> = BTreeMap::new();
+    for (index, report) in received {
+        waiting.insert(index, report);
+        let before = summary.pages;
+        while let Some(report) = waiting.remove(&summary.pages) {
             summary.pages += 1;
             summary.records += report.records().count();
             if let Some(error) = &report.error {
                 summary.failed += 1;
                 eprintln!("minsheng: {}: {}", report.source_url, error);
             }
-            out.write_page(report)?;
+            out.write_page(&report)?;
+        }
+        if summary.pages > before {
+            written.advance(summary.pages);
         }
     }
     out.finish()?;
@@ -254,7 +292,8 @@ type Jobs = HashMap<usize, JoinHandle<PageReport>>;
 #[derive(Default)]
 struct UrlJobs {
     runtime: Option<tokio::runtime::Runtime>,
-    jobs: Jobs,
+    /// Taken out one by one, by whichever worker reaches that input.
+    jobs: Mutex<Jobs>,
     /// Why no URL can be fetched at all (no runtime, a client that cannot be built).
     unavailable: Option<String>,
 }
@@ -269,7 +308,7 @@ impl UrlJobs {
         match Self::spawn_all(urls, opts) {
             Ok((runtime, jobs)) => UrlJobs {
                 runtime: Some(runtime),
-                jobs,
+                jobs: Mutex::new(jobs),
                 unavailable: None,
             },
             Err(reason) => UrlJobs {
@@ -300,8 +339,13 @@ impl UrlJobs {
     }
 
     /// Waits for the report of the URL at input position `index`.
-    fn take(&mut self, index: usize, url: &str) -> PageReport {
-        match (&self.runtime, self.jobs.remove(&index)) {
+    fn take(&self, index: usize, url: &str) -> PageReport {
+        let job = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&index);
+        match (&self.runtime, job) {
             (Some(runtime), Some(job)) => runtime.block_on(job).unwrap_or_else(|e| {
                 PageReport::failed(url, format!("internal error while fetching: {e}"))
             }),
@@ -352,7 +396,7 @@ fn fetch_failed(url: &str, error: &FetchError) -> PageReport {
 /// input order. What `run` does for URL inputs, without writing anything. Like `run`, it
 /// starts its own tokio runtime: call it from synchronous code, not from inside a runtime.
 pub fn process_urls(urls: &[String], opts: &ScrapeOptions) -> Vec<PageReport> {
-    let mut jobs = UrlJobs::start(urls.iter().cloned().enumerate(), opts);
+    let jobs = UrlJobs::start(urls.iter().cloned().enumerate(), opts);
     urls.iter()
         .enumerate()
         .map(|(i, url)| jobs.take(i, url))
