@@ -4,6 +4,10 @@
 //!
 //! `cargo run --release --example parse_cost -- (parse|pipeline) [N] [large]`: with `large`,
 //! the 2 MB page of 2,000 rows instead of the fixtures.
+//!
+//! `... -- interleaved [N] [large]` times the two in alternation, one round of each at a time,
+//! and prints the median of the N per-round ratios: on a shared machine whose speed drifts
+//! by tens of percent within seconds, the two halves of a round see the same machine.
 
 use minsheng::pipeline::{process, Source};
 
@@ -14,7 +18,11 @@ use std::path::Path;
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "pipeline".into());
-    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
+    let n: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20)
+        .max(1);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut pages = Vec::new();
     for dir in [root.clone(), root.join("variants")] {
@@ -34,24 +42,53 @@ fn main() {
         .iter()
         .map(|b| minsheng::decode::decode(b, None).text)
         .collect();
+    if mode == "interleaved" {
+        let mut ratios: Vec<f64> = (0..n)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                for text in &texts {
+                    std::hint::black_box(scraper::Html::parse_document(text));
+                }
+                let parse = start.elapsed();
+                let start = std::time::Instant::now();
+                for bytes in &pages {
+                    std::hint::black_box(process(&source(bytes)));
+                }
+                start.elapsed().as_secs_f64() / parse.as_secs_f64()
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "pipeline / bare parse, wall time, {} pages, {n} rounds: median {:.3}, quartiles {:.3} - {:.3}",
+            pages.len(),
+            ratios[n / 2],
+            ratios[n / 4],
+            ratios[3 * n / 4]
+        );
+        return;
+    }
     let mut records = 0;
     for _ in 0..n {
         for (bytes, text) in pages.iter().zip(&texts) {
             if mode == "parse" {
                 std::hint::black_box(scraper::Html::parse_document(text));
             } else {
-                let report = process(&Source {
-                    url: "file:///x.html".into(),
-                    bytes: bytes.clone(),
-                    content_type: None,
-                    fetched_at: String::new(),
-                    final_url: None,
-                    http_status: None,
-                    default_publisher: None,
-                });
+                let report = process(&source(bytes));
                 records += report.records().count();
             }
         }
     }
     eprintln!("{mode}: {} pages x {n}, {records} records", pages.len());
+}
+
+fn source(bytes: &[u8]) -> Source {
+    Source {
+        url: "file:///x.html".into(),
+        bytes: bytes.to_vec(),
+        content_type: None,
+        fetched_at: String::new(),
+        final_url: None,
+        http_status: None,
+        default_publisher: None,
+    }
 }
