@@ -126,14 +126,19 @@ fn commit_groups(mut store: Store, queue: mpsc::Receiver<Job>) -> Store {
 mod tests {
     use super::*;
 
-    #[test]
-    fn saves_from_many_tasks_are_committed_and_answered() {
+    /// A writer on a new store, and a runtime to wait for it on.
+    fn started() -> (tempfile::TempDir, Writer, tokio::runtime::Runtime) {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("minsheng.db");
-        let writer = Writer::start(Store::open(&db).unwrap()).unwrap();
+        let writer = Writer::start(Store::open(&dir.path().join("minsheng.db")).unwrap()).unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
+        (dir, writer, runtime)
+    }
+
+    #[test]
+    fn saves_from_many_tasks_are_committed_and_answered() {
+        let (_dir, writer, runtime) = started();
         let results = runtime.block_on(futures_util::future::join_all((0..50).map(|i| {
             let url = format!("http://county.example/art/{i}.html");
             writer.write(
@@ -166,12 +171,7 @@ mod tests {
 
     #[test]
     fn a_failed_save_is_reported_to_its_task_and_the_others_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("minsheng.db");
-        let writer = Writer::start(Store::open(&db).unwrap()).unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
+        let (_dir, writer, runtime) = started();
         let (bad, good) = runtime.block_on(async {
             futures_util::join!(
                 writer.write(
