@@ -462,6 +462,39 @@ impl Store {
             .map_err(self.err("cannot start a transaction"))
     }
 
+    /// A group is open (SQLite has not rolled it back).
+    pub fn in_group(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// The error of a group that SQLite rolled back on its own.
+    pub fn group_lost(&self) -> StoreError {
+        StoreError {
+            path: self.path.clone(),
+            context: "cannot save".into(),
+            reason: "the transaction was rolled back by SQLite (disk full or I/O error)".into(),
+        }
+    }
+
+    /// Caps the database at `extra` pages more than it has now: saves past that fail as on a
+    /// full disk.
+    #[cfg(test)]
+    pub(crate) fn fill_disk_after(&self, extra: i64) {
+        let pages: i64 = self
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))
+            .unwrap();
+        self.conn
+            .pragma_update(None, "max_page_count", pages + extra)
+            .unwrap();
+    }
+
+    /// Rolls the open group back, as SQLite does on its own after some I/O errors.
+    #[cfg(test)]
+    pub(crate) fn lose_group(&self) {
+        self.conn.execute_batch("ROLLBACK").unwrap();
+    }
+
     /// Commits the group; when the commit fails, it is rolled back and none of its saves
     /// stays (the pages are fetched again by the next run).
     pub fn commit_group(&mut self) -> Result<(), StoreError> {

@@ -106,20 +106,37 @@ fn commit_groups(mut store: Store, queue: mpsc::Receiver<Job>) -> Store {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         group.extend(queue.try_iter().take(MAX_GROUP - 1));
-        // Were the group's transaction refused, each save is still a transaction of its own
-        // (a savepoint outside a transaction commits when released): slower, as safe.
-        let grouped = store.begin_group().is_ok();
-        let replies: Vec<Reply> = group.into_iter().map(|job| job(&mut store)).collect();
-        let committed = if grouped {
-            store.commit_group()
-        } else {
-            Ok(())
-        };
-        for reply in replies {
-            reply(committed.as_ref().err());
-        }
+        commit_group(&mut store, group);
     }
     store
+}
+
+/// Runs one group's saves in one transaction, commits, then answers each.
+fn commit_group(store: &mut Store, group: Vec<Job>) {
+    // Were the group's transaction refused, each save is still a transaction of its own
+    // (a savepoint outside a transaction commits when released): slower, as safe.
+    let mut grouped = store.begin_group().is_ok();
+    let mut waiting: Vec<Reply> = Vec::with_capacity(group.len());
+    for job in group {
+        waiting.push(job(store));
+        if grouped && !store.in_group() {
+            // SQLite rolled the whole transaction back (a full disk, an I/O error): none of
+            // the saves so far stays. Say so to each, and go on in a new transaction.
+            let lost = store.group_lost();
+            for reply in waiting.drain(..) {
+                reply(Some(&lost));
+            }
+            grouped = store.begin_group().is_ok();
+        }
+    }
+    let committed = if grouped {
+        store.commit_group()
+    } else {
+        Ok(())
+    };
+    for reply in waiting {
+        reply(committed.as_ref().err());
+    }
 }
 
 #[cfg(test)]
@@ -193,5 +210,98 @@ mod tests {
         assert_eq!(bad.unwrap_err().reason, "disk full");
         good.unwrap();
         writer.finish().unwrap();
+    }
+    #[test]
+    fn when_the_disk_fills_mid_group_each_answer_matches_what_the_store_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("minsheng.db");
+        let mut store = Store::open(&db).unwrap();
+        store.fill_disk_after(12);
+        let (answers, answered) = mpsc::channel::<(String, bool)>();
+        // Small saves around large ones (a 20 KB error spills over several pages).
+        let group: Vec<Job> = (0..12)
+            .map(|i| {
+                let url = format!("http://county.example/art/{i}.html");
+                let reason = if i % 3 == 1 {
+                    "x".repeat(20_000)
+                } else {
+                    "HTTP 500".into()
+                };
+                let answers = answers.clone();
+                let job: Job = Box::new(move |store: &mut Store| {
+                    let saved = store.save_failure(
+                        "文成",
+                        crate::store::PageKind::Article,
+                        &url,
+                        Some(500),
+                        &reason,
+                        "t",
+                    );
+                    Box::new(move |commit_error: Option<&StoreError>| {
+                        let _ = answers.send((url, saved.is_ok() && commit_error.is_none()));
+                    })
+                });
+                job
+            })
+            .collect();
+        commit_group(&mut store, group);
+        drop(answers);
+        let answered: Vec<(String, bool)> = answered.iter().collect();
+        assert_eq!(answered.len(), 12);
+        let saved = answered.iter().filter(|(_, ok)| *ok).count();
+        assert!(
+            saved > 0 && saved < 12,
+            "the disk filled part-way: {answered:?}"
+        );
+        let reader = Store::open_read_only(&db).unwrap();
+        for (url, ok) in &answered {
+            assert_eq!(reader.page(url).unwrap().is_some(), *ok, "{url}");
+        }
+    }
+    #[test]
+    fn a_group_that_sqlite_rolls_back_is_reported_lost_and_the_rest_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("minsheng.db");
+        let mut store = Store::open(&db).unwrap();
+        let (answers, answered) = mpsc::channel::<(usize, Result<(), StoreError>)>();
+        let group: Vec<Job> = (0..4)
+            .map(|i| {
+                let answers = answers.clone();
+                let job: Job = Box::new(move |store: &mut Store| {
+                    let url = format!("http://county.example/art/{i}.html");
+                    let saved = store.save_failure(
+                        "文成",
+                        crate::store::PageKind::Article,
+                        &url,
+                        Some(500),
+                        "HTTP 500",
+                        "t",
+                    );
+                    if i == 1 {
+                        store.lose_group(); // after the second save: the first two are gone
+                    }
+                    Box::new(move |commit_error: Option<&StoreError>| {
+                        let result = match commit_error {
+                            Some(e) => Err(e.clone()),
+                            None => saved,
+                        };
+                        let _ = answers.send((i, result));
+                    })
+                });
+                job
+            })
+            .collect();
+        commit_group(&mut store, group);
+        drop(answers);
+        let answered: Vec<(usize, bool)> = answered.iter().map(|(i, r)| (i, r.is_ok())).collect();
+        assert_eq!(answered, [(0, false), (1, false), (2, true), (3, true)]);
+        let reader = Store::open_read_only(&db).unwrap();
+        let stored: Vec<bool> = (0..4)
+            .map(|i| {
+                let url = format!("http://county.example/art/{i}.html");
+                reader.page(&url).unwrap().is_some()
+            })
+            .collect();
+        assert_eq!(stored, [false, false, true, true]);
     }
 }
