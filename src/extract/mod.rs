@@ -168,11 +168,15 @@ pub struct Line {
 
 /// One pass over the document: tables with their context, text lines, heading candidates.
 #[derive(Default)]
-struct Walk {
+struct Walk<'a> {
     tables: Vec<Table>,
     lines: Vec<Line>,
     headings: Vec<String>,
-    line: String,
+    /// The text nodes of the current line, borrowed from the document: most lines are chrome
+    /// without a label and are never copied.
+    pieces: Vec<&'a str>,
+    /// Room to join a line of several pieces, reused from line to line.
+    joined: String,
     /// The last kept line held a label: keep the next one, it may hold the value.
     keep_next_line: bool,
     between: Between,
@@ -182,8 +186,8 @@ struct Walk {
     table_depth: usize,
 }
 
-impl Walk {
-    fn run(&mut self, doc: &Document) {
+impl<'a> Walk<'a> {
+    fn run(&mut self, doc: &'a Document) {
         let Some(root) = doc.root_element() else {
             return;
         };
@@ -220,7 +224,7 @@ impl Walk {
                         }
                     }
                     NodeData::Text(t) if self.hidden_depth == 0 => {
-                        text::push_raw(&mut self.line, t);
+                        self.pieces.push(t);
                         self.between.push(t);
                     }
                     _ => {}
@@ -282,13 +286,22 @@ impl Walk {
     /// Ends the current line. Only lines that can hold metadata are kept (a label, or the
     /// line right after one: the value cell of a key/value table); most of a page is chrome,
     /// and collapsing its whitespace would cost as much as the tables.
+    ///
+    /// A label may be split across text nodes (`<span>发布</span><span>日期</span>`), so a line
+    /// of several pieces is joined before it is searched.
     fn flush_line(&mut self) {
-        if self.line.is_empty() {
-            return;
-        }
-        let labelled = meta::mentions_label(&self.line);
+        let raw = match self.pieces[..] {
+            [] => return,
+            [one] => one,
+            ref several => {
+                self.joined.clear();
+                several.iter().for_each(|p| self.joined.push_str(p));
+                &self.joined
+            }
+        };
+        let labelled = meta::mentions_label(raw);
         if labelled || self.keep_next_line {
-            let text = text::collapse_whitespace(&self.line);
+            let text = text::collapse_source_text(raw);
             if !text.is_empty() {
                 self.lines.push(Line {
                     text,
@@ -297,7 +310,7 @@ impl Walk {
                 self.keep_next_line = labelled;
             }
         }
-        self.line.clear();
+        self.pieces.clear();
     }
 }
 

@@ -201,6 +201,16 @@ pub fn collapse_whitespace(raw: &str) -> String {
     out
 }
 
+/// Collapses whitespace in text taken from the source as it is, where a stray U+0001 is an
+/// ordinary space and not the hard-break marker (as [`push_raw`] then [`collapse_whitespace`]).
+pub fn collapse_source_text(text: &str) -> String {
+    if text.contains(HARD_BREAK) {
+        collapse_whitespace(&text.replace(HARD_BREAK, " "))
+    } else {
+        collapse_whitespace(text)
+    }
+}
+
 /// Collapses whitespace in plain text (no markup, so no hard breaks).
 pub fn normalize_space(text: &str) -> String {
     collapse_whitespace(text)
