@@ -69,17 +69,25 @@ pub fn is_block_element(name: &LocalName) -> bool {
 
 /// The normalized text of the element `id` and everything inside it.
 pub fn element_text(doc: &Document, id: NodeId) -> String {
-    text_of(doc, id, false).0
+    text_of(doc, id, false, &mut String::new()).0
 }
 
 /// The normalized text of a table cell, without the text of tables nested in it (they are
-/// tables of their own), and whether it holds such a table (a layout frame).
-pub fn cell_text(doc: &Document, id: NodeId) -> (String, bool) {
-    text_of(doc, id, true)
+/// tables of their own), and whether it holds such a table (a layout frame). `scratch` is
+/// room for the raw text, reused from cell to cell.
+pub fn cell_text(doc: &Document, id: NodeId, scratch: &mut String) -> (String, bool) {
+    text_of(doc, id, true, scratch)
 }
 
-fn text_of(doc: &Document, element: NodeId, skip_tables: bool) -> (String, bool) {
-    let mut raw = String::new();
+fn text_of(doc: &Document, element: NodeId, skip_tables: bool, raw: &mut String) -> (String, bool) {
+    // Most cells hold one text node and nothing else: collapse it where it lies.
+    let mut children = doc.children(element);
+    if let (Some(only), None) = (children.next(), children.next()) {
+        if let NodeData::Text(text) = doc.data(only) {
+            return (collapse_source_text(text), false);
+        }
+    }
+    raw.clear();
     let mut hidden_depth = 0usize;
     let mut holds_table = false;
     let hides = |name: &LocalName| {
@@ -100,7 +108,7 @@ fn text_of(doc: &Document, element: NodeId, skip_tables: bool) -> (String, bool)
                         raw.push(HARD_BREAK);
                     }
                 }
-                NodeData::Text(text) if hidden_depth == 0 => push_raw(&mut raw, text),
+                NodeData::Text(text) if hidden_depth == 0 => push_raw(raw, text),
                 _ => {}
             },
             Edge::Close(node) => {
@@ -118,7 +126,7 @@ fn text_of(doc: &Document, element: NodeId, skip_tables: bool) -> (String, bool)
             }
         }
     }
-    (collapse_whitespace(&raw), holds_table)
+    (collapse_whitespace(raw), holds_table)
 }
 
 /// Appends source text, keeping the hard-break marker out of it.
@@ -315,6 +323,19 @@ mod tests {
                 "{raw:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_stray_u0001_in_the_source_is_a_space_not_a_break() {
+        // Alone in its cell (collapsed where it lies) and beside other markup (copied first).
+        assert_eq!(
+            cell_text("<table><tr><td>示范\u{1}\n食堂</td></tr></table>"),
+            "示范食堂"
+        );
+        assert_eq!(
+            cell_text("<table><tr><td><b>示范\u{1}\n食堂</b></td></tr></table>"),
+            "示范食堂"
+        );
     }
 
     #[test]
