@@ -116,6 +116,7 @@ struct RawCell {
 fn raw_rows(doc: &Document, table: NodeId) -> (Option<String>, Vec<Vec<RawCell>>) {
     let mut caption = None;
     let mut rows = Vec::new();
+    let mut scratch = String::new();
     for (child, el) in doc.child_elements(table) {
         match *el.name() {
             local_name!("caption") => {
@@ -127,22 +128,22 @@ fn raw_rows(doc: &Document, table: NodeId) -> (Option<String>, Vec<Vec<RawCell>>
             local_name!("thead") | local_name!("tbody") | local_name!("tfoot") => {
                 for (tr, el) in doc.child_elements(child) {
                     if *el.name() == local_name!("tr") {
-                        rows.push(raw_cells(doc, tr));
+                        rows.push(raw_cells(doc, tr, &mut scratch));
                     }
                 }
             }
-            local_name!("tr") => rows.push(raw_cells(doc, child)),
+            local_name!("tr") => rows.push(raw_cells(doc, child, &mut scratch)),
             _ => {}
         }
     }
     (caption, rows)
 }
 
-fn raw_cells(doc: &Document, tr: NodeId) -> Vec<RawCell> {
+fn raw_cells(doc: &Document, tr: NodeId, scratch: &mut String) -> Vec<RawCell> {
     doc.child_elements(tr)
         .filter(|(_, el)| matches!(*el.name(), local_name!("td") | local_name!("th")))
         .map(|(cell, el)| {
-            let (text, holds_table) = cell_text(doc, cell);
+            let (text, holds_table) = cell_text(doc, cell, scratch);
             let span = |name| el.attr(name).and_then(|v| v.trim().parse::<usize>().ok());
             RawCell {
                 text,

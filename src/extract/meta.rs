@@ -7,8 +7,6 @@
 //! 来源, and 成文日期 is never a publication date.
 
 use super::Line;
-use regex::Regex;
-use std::sync::LazyLock;
 
 /// Metadata text found on the page.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -25,16 +23,38 @@ pub struct PageMeta {
     pub notes: Vec<String>,
 }
 
-/// Any label this module reads: lines without one are passed over quickly.
-static ANY_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("来源|发布机构|发布日期|发布时间").expect("valid regex"));
-
-static ANY_LINE_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("来源|发布机构|发布日期|发布时间|备注").expect("valid regex"));
-
 /// The raw text of a line names a label this module reads (or a 备注).
 pub fn mentions_label(raw: &str) -> bool {
-    ANY_LINE_LABEL.is_match(raw)
+    names_label(raw, true)
+}
+
+/// Whether `text` holds 来源, 发布机构, 发布日期 or 发布时间 (and, with `notes`, 备注) anywhere,
+/// label or not: the quick test that passes over the many lines without one.
+///
+/// A byte scan instead of a regex: the walk asks this of every line of the page, most of them
+/// a few characters of chrome, where a regex's per-search set-up costs more than the scan.
+/// Each label starts with 来, 发 or 备, whose UTF-8 encodings start with the byte 0xE5 or
+/// 0xE6; such a byte always starts a character, so the comparisons stay on character bounds.
+fn names_label(text: &str, notes: bool) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = bytes[from..].iter().position(|&b| b == 0xE5 || b == 0xE6) {
+        let rest = &bytes[from + at..];
+        let starts = |label: &str| rest.starts_with(label.as_bytes());
+        if starts("来源")
+            || (notes && starts("备注"))
+            || (starts("发布") && {
+                let after = &rest["发布".len()..];
+                ["机构", "日期", "时间"]
+                    .iter()
+                    .any(|l| after.starts_with(l.as_bytes()))
+            })
+        {
+            return true;
+        }
+        from += at + 1;
+    }
+    false
 }
 
 /// Words that end a metadata value written on one line with other labels.
@@ -150,7 +170,7 @@ fn labelled(lines: &[Line], labels: &[&str]) -> Vec<String> {
     let mut values = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let text = line.text.as_str();
-        if !ANY_LABEL.is_match(text) {
+        if !names_label(text, false) {
             continue;
         }
         let mut search_from = 0;
@@ -264,6 +284,37 @@ mod tests {
         let l = lines(&["资金来源：县财政", "成文日期：2024-01-02"]);
         assert!(labelled(&l, &["来源"]).is_empty());
         assert!(labelled(&l, &["发布日期"]).is_empty());
+    }
+
+    #[test]
+    fn label_scan_finds_exactly_the_label_literals() {
+        let texts = [
+            "",
+            "来",
+            "来源",
+            "信息来源：县府办",
+            "发布",
+            "发布机构",
+            "x发布日期:2024",
+            "发布人发布时间",
+            "发 布日期",
+            "备注",
+            "说明备注：",
+            "来来源源",
+            "发发布机构",
+            "浏览次数 字体",
+            "abc\u{1}来源",
+        ];
+        for text in texts {
+            let literal = |labels: &[&str]| labels.iter().any(|l| text.contains(l));
+            let labels = ["来源", "发布机构", "发布日期", "发布时间"];
+            assert_eq!(names_label(text, false), literal(&labels), "{text:?}");
+            assert_eq!(
+                names_label(text, true),
+                literal(&labels) || text.contains("备注"),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

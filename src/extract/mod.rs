@@ -28,7 +28,6 @@ pub mod text;
 use dom::{Document, Edge, NodeData, NodeId};
 use html5ever::local_name;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 pub use grid::{Cell, Grid, GridError};
 pub use meta::PageMeta;
@@ -130,13 +129,29 @@ fn same_content(a: &Table, b: &Table) -> bool {
         && a.grid.texts().eq(b.grid.texts())
 }
 
+/// A key to find the earlier tables a table may repeat; `same_content` decides. The width
+/// and every cell's text, mixed eight bytes at a time (as rustc's FxHasher does): the page's
+/// own text needs no defence against chosen collisions, and SipHash over every cell cost
+/// more than the comparisons it spares.
 fn fingerprint(grid: &Grid) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    grid.width().hash(&mut hasher);
-    for text in grid.texts() {
-        text.hash(&mut hasher);
+    fn mix(hash: u64, word: u64) -> u64 {
+        (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
     }
-    hasher.finish()
+    let mut hash = mix(0, grid.width() as u64);
+    for text in grid.texts() {
+        // The length first, so that ["ab", "c"] and ["a", "bc"] differ.
+        hash = mix(hash, text.len() as u64);
+        let mut words = text.as_bytes().chunks_exact(8);
+        for word in &mut words {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            hash = mix(hash, u64::from_le_bytes(bytes));
+        }
+        let mut last = [0u8; 8];
+        last[..words.remainder().len()].copy_from_slice(words.remainder());
+        hash = mix(hash, u64::from_le_bytes(last));
+    }
+    hash
 }
 
 /// No `</html` or `</body` (in any ASCII case) in the last 64 KiB: the bytes stop mid-page.
@@ -168,11 +183,15 @@ pub struct Line {
 
 /// One pass over the document: tables with their context, text lines, heading candidates.
 #[derive(Default)]
-struct Walk {
+struct Walk<'a> {
     tables: Vec<Table>,
     lines: Vec<Line>,
     headings: Vec<String>,
-    line: String,
+    /// The text nodes of the current line, borrowed from the document: most lines are chrome
+    /// without a label and are never copied.
+    pieces: Vec<&'a str>,
+    /// Room to join a line of several pieces, reused from line to line.
+    joined: String,
     /// The last kept line held a label: keep the next one, it may hold the value.
     keep_next_line: bool,
     between: Between,
@@ -182,8 +201,8 @@ struct Walk {
     table_depth: usize,
 }
 
-impl Walk {
-    fn run(&mut self, doc: &Document) {
+impl<'a> Walk<'a> {
+    fn run(&mut self, doc: &'a Document) {
         let Some(root) = doc.root_element() else {
             return;
         };
@@ -220,7 +239,7 @@ impl Walk {
                         }
                     }
                     NodeData::Text(t) if self.hidden_depth == 0 => {
-                        text::push_raw(&mut self.line, t);
+                        self.pieces.push(t);
                         self.between.push(t);
                     }
                     _ => {}
@@ -282,13 +301,22 @@ impl Walk {
     /// Ends the current line. Only lines that can hold metadata are kept (a label, or the
     /// line right after one: the value cell of a key/value table); most of a page is chrome,
     /// and collapsing its whitespace would cost as much as the tables.
+    ///
+    /// A label may be split across text nodes (`<span>发布</span><span>日期</span>`), so a line
+    /// of several pieces is joined before it is searched.
     fn flush_line(&mut self) {
-        if self.line.is_empty() {
-            return;
-        }
-        let labelled = meta::mentions_label(&self.line);
+        let raw = match self.pieces[..] {
+            [] => return,
+            [one] => one,
+            ref several => {
+                self.joined.clear();
+                several.iter().for_each(|p| self.joined.push_str(p));
+                &self.joined
+            }
+        };
+        let labelled = meta::mentions_label(raw);
         if labelled || self.keep_next_line {
-            let text = text::collapse_whitespace(&self.line);
+            let text = text::collapse_source_text(raw);
             if !text.is_empty() {
                 self.lines.push(Line {
                     text,
@@ -297,7 +325,7 @@ impl Walk {
                 self.keep_next_line = labelled;
             }
         }
-        self.line.clear();
+        self.pieces.clear();
     }
 }
 

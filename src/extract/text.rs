@@ -69,17 +69,25 @@ pub fn is_block_element(name: &LocalName) -> bool {
 
 /// The normalized text of the element `id` and everything inside it.
 pub fn element_text(doc: &Document, id: NodeId) -> String {
-    text_of(doc, id, false).0
+    text_of(doc, id, false, &mut String::new()).0
 }
 
 /// The normalized text of a table cell, without the text of tables nested in it (they are
-/// tables of their own), and whether it holds such a table (a layout frame).
-pub fn cell_text(doc: &Document, id: NodeId) -> (String, bool) {
-    text_of(doc, id, true)
+/// tables of their own), and whether it holds such a table (a layout frame). `scratch` is
+/// room for the raw text, reused from cell to cell.
+pub fn cell_text(doc: &Document, id: NodeId, scratch: &mut String) -> (String, bool) {
+    text_of(doc, id, true, scratch)
 }
 
-fn text_of(doc: &Document, element: NodeId, skip_tables: bool) -> (String, bool) {
-    let mut raw = String::new();
+fn text_of(doc: &Document, element: NodeId, skip_tables: bool, raw: &mut String) -> (String, bool) {
+    // Most cells hold one text node and nothing else: collapse it where it lies.
+    let mut children = doc.children(element);
+    if let (Some(only), None) = (children.next(), children.next()) {
+        if let NodeData::Text(text) = doc.data(only) {
+            return (collapse_source_text(text), false);
+        }
+    }
+    raw.clear();
     let mut hidden_depth = 0usize;
     let mut holds_table = false;
     let hides = |name: &LocalName| {
@@ -100,7 +108,7 @@ fn text_of(doc: &Document, element: NodeId, skip_tables: bool) -> (String, bool)
                         raw.push(HARD_BREAK);
                     }
                 }
-                NodeData::Text(text) if hidden_depth == 0 => push_raw(&mut raw, text),
+                NodeData::Text(text) if hidden_depth == 0 => push_raw(raw, text),
                 _ => {}
             },
             Edge::Close(node) => {
@@ -118,7 +126,7 @@ fn text_of(doc: &Document, element: NodeId, skip_tables: bool) -> (String, bool)
             }
         }
     }
-    (collapse_whitespace(&raw), holds_table)
+    (collapse_whitespace(raw), holds_table)
 }
 
 /// Appends source text, keeping the hard-break marker out of it.
@@ -164,14 +172,52 @@ pub fn is_cjk(c: char) -> bool {
         | 0x20000..=0x3FFFD)
 }
 
+/// Bytes that may start a space or a zero-width character: ASCII controls and space (and
+/// the hard-break marker), and the lead bytes of U+0085/U+00A0 (0xC2), U+1680 (0xE1),
+/// U+2000–U+2060 (0xE2), U+3000 (0xE3) and U+FEFF (0xEF). Every other byte, including all
+/// of a Chinese character's, is copied without being decoded.
+static MAY_BE_SPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b <= 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[0xC2] = true;
+    table[0xE1] = true;
+    table[0xE2] = true;
+    table[0xE3] = true;
+    table[0xEF] = true;
+    table
+};
+
 /// Collapses whitespace runs as described in the module documentation.
+///
+/// Text between spaces is copied a run at a time, and only bytes that may start a space
+/// (see [`MAY_BE_SPACE`]) are decoded: cell and line texts are mostly Chinese, which the
+/// character-by-character rule decoded and classified one character at a time.
 pub fn collapse_whitespace(raw: &str) -> String {
+    let bytes = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
     let mut pending: Option<(bool, bool)> = None; // (has hard break, has line break)
     let mut prev: Option<char> = None; // the last character written
-                                       // Text between spaces is copied a run at a time, not a character at a time.
     let mut run_start: Option<usize> = None;
-    for (at, c) in raw.char_indices() {
+    let mut at = 0;
+    while at < bytes.len() {
+        if run_start.is_some() {
+            // Inside a run: on to the next byte that may start a space. Such a byte is never
+            // a continuation byte, so `at` stays on a character boundary.
+            match bytes[at..]
+                .iter()
+                .position(|&b| MAY_BE_SPACE[usize::from(b)])
+            {
+                Some(skip) => at += skip,
+                None => break,
+            }
+        }
+        let Some(c) = raw.get(at..).and_then(|rest| rest.chars().next()) else {
+            break; // not reached: `at` is a boundary inside `raw`
+        };
         let space = is_space(c);
         if space || is_zero_width(c) {
             if let Some(start) = run_start.take() {
@@ -183,9 +229,7 @@ pub fn collapse_whitespace(raw: &str) -> String {
                 let (hard, newline) = pending.unwrap_or((false, false));
                 pending = Some((hard || c == HARD_BREAK, newline || c == '\n' || c == '\r'));
             }
-            continue;
-        }
-        if run_start.is_none() {
+        } else if run_start.is_none() {
             if let (Some((hard, newline)), Some(p)) = (pending.take(), prev) {
                 let joined = !hard && newline && is_cjk(p) && is_cjk(c);
                 if !joined {
@@ -194,11 +238,22 @@ pub fn collapse_whitespace(raw: &str) -> String {
             }
             run_start = Some(at);
         }
+        at += c.len_utf8();
     }
     if let Some(start) = run_start {
         out.push_str(&raw[start..]);
     }
     out
+}
+
+/// Collapses whitespace in text taken from the source as it is, where a stray U+0001 is an
+/// ordinary space and not the hard-break marker (as [`push_raw`] then [`collapse_whitespace`]).
+pub fn collapse_source_text(text: &str) -> String {
+    if text.contains(HARD_BREAK) {
+        collapse_whitespace(&text.replace(HARD_BREAK, " "))
+    } else {
+        collapse_whitespace(text)
+    }
 }
 
 /// Collapses whitespace in plain text (no markup, so no hard breaks).
@@ -298,10 +353,53 @@ mod tests {
             "\u{FEFF}\u{FEFF}",
             " \u{FEFF} 备注：x\r\n\ty ",
             "a\u{200D}\u{1}b",
+            "“示范”\n\u{3000}「食堂」、。",
+            "a\u{0B}b\u{85}c\u{1680}d\u{2028}e\u{2029}f\u{202F}g\u{205F}h\u{3000}",
+            "\u{7}控\u{0}制\u{7F}符",
+            "é\u{a0}ü\u{2060}\u{2061}€\u{FF01}\u{FEFF}\u{FFFD}",
+            "😀\n😀 表\r\n格",
+            "\n\n  \u{200B}",
         ] {
             assert_eq!(
                 collapse_whitespace(raw),
                 collapse_by_character(raw),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stray_u0001_in_the_source_is_a_space_not_a_break() {
+        // Alone in its cell (collapsed where it lies) and beside other markup (copied first).
+        assert_eq!(
+            cell_text("<table><tr><td>示范\u{1}\n食堂</td></tr></table>"),
+            "示范食堂"
+        );
+        assert_eq!(
+            cell_text("<table><tr><td><b>示范\u{1}\n食堂</b></td></tr></table>"),
+            "示范食堂"
+        );
+    }
+
+    #[test]
+    fn collapsing_agrees_with_the_character_rule_on_mixed_strings() {
+        let alphabet: Vec<char> =
+            "a 示范\n\r\t\u{1}\u{3000}\u{a0}\u{200B}\u{FEFF}“」é😀\u{2028}\u{85}\u{7}"
+                .chars()
+                .collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64; // a fixed xorshift sequence
+        for _ in 0..5000 {
+            let mut raw = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for i in 0..(state % 12) {
+                let pick = (state >> (4 * i)) as usize % alphabet.len();
+                raw.push(alphabet[pick]);
+            }
+            assert_eq!(
+                collapse_whitespace(&raw),
+                collapse_by_character(&raw),
                 "{raw:?}"
             );
         }

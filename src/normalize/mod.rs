@@ -307,7 +307,10 @@ fn rows_of(
     notes: &mut Vec<String>,
 ) {
     let table_index = building.report.table_index;
-    for r in header.body_start()..grid.rows.len() {
+    // Room for every body row at once: a record is large, and growing the list copies it.
+    let body = header.body_start()..grid.rows.len();
+    building.report.rows.reserve(body.len());
+    for r in body {
         let drop = |reason| DroppedRow {
             table_index,
             row: r,
