@@ -109,10 +109,42 @@ pub fn csv_field(value: &Value) -> String {
     }
 }
 
+/// One page as it goes into the three files: its records' CSV rows and JSONL lines, and its
+/// pages.json element. Rendering is pure and costs more than writing, so `scrape` renders in
+/// its parallel workers and only the writing is done in input order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub csv: Vec<u8>,
+    pub jsonl: Vec<u8>,
+    pub page: String,
+}
+
+/// Renders `page` for [`Output::write_rendered`]: the same bytes [`Output::write_page`]
+/// writes. An error names the file the failing part was for.
+pub fn render(page: &PageReport) -> Result<Rendered, (&'static str, io::Error)> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    let mut jsonl = Vec::new();
+    for record in page.records() {
+        csv.write_record(csv_fields(record))
+            .map_err(|e| (RECORDS_CSV, io::Error::from(e)))?;
+        serde_json::to_writer(&mut jsonl, record)
+            .map_err(|e| (RECORDS_JSONL, io::Error::from(e)))?;
+        jsonl.push(b'\n');
+    }
+    let csv = csv
+        .into_inner()
+        .map_err(|e| (RECORDS_CSV, e.into_error()))?;
+    let page = serde_json::to_string_pretty(page).map_err(|e| (PAGES_JSON, io::Error::from(e)))?;
+    Ok(Rendered { csv, jsonl, page })
+}
+
 /// The three outputs being written.
 pub struct Output {
     dir: PathBuf,
-    csv: csv::Writer<NamedTempFile>,
+    /// CSV rows arrive rendered (see [`render`]); only the header is written here.
+    csv: BufWriter<NamedTempFile>,
     jsonl: BufWriter<NamedTempFile>,
     pages: BufWriter<NamedTempFile>,
     pages_written: usize,
@@ -139,11 +171,15 @@ impl Output {
                 .write_all(b"\xEF\xBB\xBF")
                 .map_err(err(&dir.join(RECORDS_CSV)))?;
         }
-        let mut csv = csv::Writer::from_writer(csv_file);
-        csv.write_record(COLUMNS).map_err(|e| EmitError {
-            path: dir.join(RECORDS_CSV),
-            source: e.into(),
-        })?;
+        let mut header = csv::Writer::from_writer(Vec::new());
+        let header = header
+            .write_record(COLUMNS)
+            .map_err(io::Error::from)
+            .and_then(|()| header.into_inner().map_err(|e| e.into_error()))
+            .map_err(err(&dir.join(RECORDS_CSV)))?;
+        let mut csv = BufWriter::new(csv_file);
+        csv.write_all(&header)
+            .map_err(err(&dir.join(RECORDS_CSV)))?;
         let mut pages = BufWriter::new(temp(PAGES_JSON)?);
         pages.write_all(b"[").map_err(err(&dir.join(PAGES_JSON)))?;
         Ok(Output {
@@ -155,46 +191,38 @@ impl Output {
         })
     }
 
+    /// The folder being written.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
     /// Writes one page: its records to the CSV and JSONL, the page to pages.json.
     pub fn write_page(&mut self, page: &PageReport) -> Result<(), EmitError> {
-        for record in page.records() {
-            let line = serde_json::to_string(record).map_err(|e| EmitError {
-                path: self.path(RECORDS_JSONL),
-                source: e.into(),
-            })?;
-            self.append_record(csv_fields(record), &line)?;
-        }
-        self.append_page(page)
-    }
-
-    /// One record: its CSV fields, and its JSON text as a line of records.jsonl.
-    fn append_record(
-        &mut self,
-        fields: [String; 21],
-        json: &dyn fmt::Display,
-    ) -> Result<(), EmitError> {
-        self.csv.write_record(fields).map_err(|e| EmitError {
-            path: self.path(RECORDS_CSV),
-            source: e.into(),
-        })?;
-        writeln!(self.jsonl, "{json}").map_err(|source| EmitError {
-            path: self.path(RECORDS_JSONL),
+        let rendered = render(page).map_err(|(name, source)| EmitError {
+            path: self.path(name),
             source,
-        })
+        })?;
+        self.write_rendered(&rendered)
     }
 
-    /// One element of the pages.json array.
-    fn append_page(&mut self, page: &impl serde::Serialize) -> Result<(), EmitError> {
-        let json = serde_json::to_string_pretty(page).map_err(|e| EmitError {
-            path: self.path(PAGES_JSON),
-            source: e.into(),
+    /// Appends a page rendered beforehand (by [`render`], on any thread).
+    pub fn write_rendered(&mut self, page: &Rendered) -> Result<(), EmitError> {
+        self.csv.write_all(&page.csv).map_err(|source| EmitError {
+            path: self.path(RECORDS_CSV),
+            source,
         })?;
+        self.jsonl
+            .write_all(&page.jsonl)
+            .map_err(|source| EmitError {
+                path: self.path(RECORDS_JSONL),
+                source,
+            })?;
         let sep = if self.pages_written == 0 { "\n" } else { ",\n" };
-        write!(self.pages, "{sep}{json}").map_err(|source| EmitError {
+        write!(self.pages, "{sep}{}", page.page).map_err(|source| EmitError {
             path: self.path(PAGES_JSON),
             source,
         })?;

@@ -13,7 +13,7 @@
 
 use crate::cli::ScrapeArgs;
 use crate::config::ScrapeOptions;
-use crate::emit::{EmitError, Output};
+use crate::emit::{self, EmitError, Output, Rendered};
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
 use crate::record::PageReport;
@@ -158,8 +158,9 @@ const AHEAD: usize = 256;
 /// Runs a scrape: every input is processed and written; per-input failures are reported to
 /// stderr and counted. Fails only when the outputs cannot be written.
 ///
-/// `parse_threads` workers take the inputs in order, one at a time, and hand each report to
-/// one writer thread, which writes them in input order as soon as the next one is there.
+/// `parse_threads` workers take the inputs in order, one at a time, parse each and render it
+/// into the bytes of the three files, and hand that to one writer thread, which writes them
+/// in input order as soon as the next one is there.
 /// There is no batch to wait for: a worker that finished a page takes the next one while a
 /// large page is still being parsed beside it.
 pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> {
@@ -180,7 +181,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
     let written = Written::default();
 
     std::thread::scope(|scope| {
-        let (done, received) = std::sync::mpsc::channel::<(usize, PageReport)>();
+        let (done, received) = std::sync::mpsc::channel::<(usize, Finished)>();
         let writer = scope.spawn(|| {
             let result = write_in_order(out, received, &written);
             written.stop();
@@ -202,7 +203,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
                         PageReport::failed(input.clone(), reason.clone())
                     }
                 };
-                if done.send((i, report)).is_err() {
+                if done.send((i, Finished::of(report))).is_err() {
                     break;
                 }
             });
@@ -256,26 +257,51 @@ impl Written {
     }
 }
 
-/// Writes reports in input order as they arrive (in any order), counting and reporting
+/// A page ready for the writer: rendered by the worker that parsed it, with what the summary
+/// needs.
+struct Finished {
+    source_url: String,
+    error: Option<String>,
+    records: usize,
+    /// Or why it could not be rendered, and for which file.
+    rendered: Result<Rendered, (&'static str, std::io::Error)>,
+}
+
+impl Finished {
+    fn of(report: PageReport) -> Finished {
+        Finished {
+            rendered: emit::render(&report),
+            records: report.records().count(),
+            source_url: report.source_url,
+            error: report.error,
+        }
+    }
+}
+
+/// Writes pages in input order as they arrive (in any order), counting and reporting
 /// failures.
 fn write_in_order(
     mut out: Output,
-    received: std::sync::mpsc::Receiver<(usize, PageReport)>,
+    received: std::sync::mpsc::Receiver<(usize, Finished)>,
     written: &Written,
 ) -> Result<Summary, EmitError> {
     let mut summary = Summary::default();
-    let mut waiting: BTreeMap<usize, PageReport> = BTreeMap::new();
-    for (index, report) in received {
-        waiting.insert(index, report);
+    let mut waiting: BTreeMap<usize, Finished> = BTreeMap::new();
+    for (index, page) in received {
+        waiting.insert(index, page);
         let before = summary.pages;
-        while let Some(report) = waiting.remove(&summary.pages) {
+        while let Some(page) = waiting.remove(&summary.pages) {
             summary.pages += 1;
-            summary.records += report.records().count();
-            if let Some(error) = &report.error {
+            summary.records += page.records;
+            if let Some(error) = &page.error {
                 summary.failed += 1;
-                eprintln!("minsheng: {}: {}", report.source_url, error);
+                eprintln!("minsheng: {}: {}", page.source_url, error);
             }
-            out.write_page(&report)?;
+            let rendered = page.rendered.map_err(|(name, source)| EmitError {
+                path: out.dir().join(name),
+                source,
+            })?;
+            out.write_rendered(&rendered)?;
         }
         if summary.pages > before {
             written.advance(summary.pages);
