@@ -119,24 +119,47 @@ pub struct Rendered {
     pub page: String,
 }
 
+/// Why a page could not be rendered, and which of the three files the failing part was for.
+#[derive(Debug)]
+pub struct RenderError {
+    pub file: &'static str,
+    pub source: io::Error,
+}
+
+impl RenderError {
+    fn of(file: &'static str, source: impl Into<io::Error>) -> RenderError {
+        RenderError {
+            file,
+            source: source.into(),
+        }
+    }
+
+    /// The error of writing that file into `dir`.
+    pub fn in_dir(self, dir: &Path) -> EmitError {
+        EmitError {
+            path: dir.join(self.file),
+            source: self.source,
+        }
+    }
+}
+
 /// Renders `page` for [`Output::write_rendered`]: the same bytes [`Output::write_page`]
-/// writes. An error names the file the failing part was for.
-pub fn render(page: &PageReport) -> Result<Rendered, (&'static str, io::Error)> {
+/// writes.
+pub fn render(page: &PageReport) -> Result<Rendered, RenderError> {
     let mut csv = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
     let mut jsonl = Vec::new();
     for record in page.records() {
         csv.write_record(csv_fields(record))
-            .map_err(|e| (RECORDS_CSV, io::Error::from(e)))?;
-        serde_json::to_writer(&mut jsonl, record)
-            .map_err(|e| (RECORDS_JSONL, io::Error::from(e)))?;
+            .map_err(|e| RenderError::of(RECORDS_CSV, e))?;
+        serde_json::to_writer(&mut jsonl, record).map_err(|e| RenderError::of(RECORDS_JSONL, e))?;
         jsonl.push(b'\n');
     }
     let csv = csv
         .into_inner()
-        .map_err(|e| (RECORDS_CSV, e.into_error()))?;
-    let page = serde_json::to_string_pretty(page).map_err(|e| (PAGES_JSON, io::Error::from(e)))?;
+        .map_err(|e| RenderError::of(RECORDS_CSV, e.into_error()))?;
+    let page = serde_json::to_string_pretty(page).map_err(|e| RenderError::of(PAGES_JSON, e))?;
     Ok(Rendered { csv, jsonl, page })
 }
 
@@ -202,10 +225,7 @@ impl Output {
 
     /// Writes one page: its records to the CSV and JSONL, the page to pages.json.
     pub fn write_page(&mut self, page: &PageReport) -> Result<(), EmitError> {
-        let rendered = render(page).map_err(|(name, source)| EmitError {
-            path: self.path(name),
-            source,
-        })?;
+        let rendered = render(page).map_err(|e| e.in_dir(&self.dir))?;
         self.write_rendered(&rendered)
     }
 

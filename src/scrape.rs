@@ -13,7 +13,7 @@
 
 use crate::cli::ScrapeArgs;
 use crate::config::ScrapeOptions;
-use crate::emit::{self, EmitError, Output, Rendered};
+use crate::emit::{self, EmitError, Output, RenderError, Rendered};
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
 use crate::record::PageReport;
@@ -264,7 +264,7 @@ struct Finished {
     error: Option<String>,
     records: usize,
     /// Or why it could not be rendered, and for which file.
-    rendered: Result<Rendered, (&'static str, std::io::Error)>,
+    rendered: Result<Rendered, RenderError>,
 }
 
 impl Finished {
@@ -297,10 +297,7 @@ fn write_in_order(
                 summary.failed += 1;
                 eprintln!("minsheng: {}: {}", page.source_url, error);
             }
-            let rendered = page.rendered.map_err(|(name, source)| EmitError {
-                path: out.dir().join(name),
-                source,
-            })?;
+            let rendered = page.rendered.map_err(|e| e.in_dir(out.dir()))?;
             out.write_rendered(&rendered)?;
         }
         if summary.pages > before {

@@ -471,8 +471,8 @@ impl Store {
     pub fn group_lost(&self) -> StoreError {
         StoreError {
             path: self.path.clone(),
-            context: "cannot save".into(),
-            reason: "the transaction was rolled back by SQLite (disk full or I/O error)".into(),
+            context: "its transaction was rolled back by SQLite".into(),
+            reason: "the disk is full or an I/O error occurred".into(),
         }
     }
 

@@ -63,11 +63,11 @@ impl Writer {
         let (tell, told) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |store| {
             let result = save(store);
-            Box::new(move |commit_error| {
+            Box::new(move |group_error| {
                 // The task may have stopped waiting (the run is ending); nothing to tell then.
-                let _ = tell.send(match commit_error {
+                let _ = tell.send(match group_error {
                     Some(e) => Err(e.clone()),
-                    None => result,
+                    None => Ok(result),
                 });
             })
         });
@@ -76,13 +76,20 @@ impl Writer {
             .as_ref()
             .is_some_and(|jobs| jobs.send(job).is_ok());
         let answer = if sent { told.await.ok() } else { None };
-        answer.unwrap_or_else(|| {
-            Err(StoreError {
+        match answer {
+            Some(Ok(saved)) => saved,
+            // The save went through but its group did not: say which page it was.
+            Some(Err(group)) => Err(StoreError {
+                path: group.path,
+                context: what(),
+                reason: format!("{}: {}", group.context, group.reason),
+            }),
+            None => Err(StoreError {
                 path: self.path.clone(),
                 context: what(),
                 reason: "the store's writer thread stopped".into(),
-            })
-        })
+            }),
+        }
     }
 
     /// Waits for every queued save to be committed and takes the store back.
@@ -303,5 +310,23 @@ mod tests {
             })
             .collect();
         assert_eq!(stored, [false, false, true, true]);
+    }
+    #[test]
+    fn a_lost_group_is_reported_with_the_page_that_was_being_saved() {
+        let (_dir, writer, runtime) = started();
+        let lost = runtime
+            .block_on(writer.write(
+                || "cannot save http://county.example/art/1.html".into(),
+                |store| {
+                    store.lose_group();
+                    Ok(())
+                },
+            ))
+            .unwrap_err();
+        assert_eq!(lost.context, "cannot save http://county.example/art/1.html");
+        assert_eq!(
+            lost.reason,
+            "its transaction was rolled back by SQLite: the disk is full or an I/O error occurred"
+        );
     }
 }
