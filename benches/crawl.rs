@@ -106,15 +106,17 @@ fn serve() {
     });
 }
 
-/// User + system CPU time of this process.
+/// CPU time of this process, all threads, to the nanosecond (`/proc/self/stat` counts in
+/// 10 ms ticks, too coarse for the floor's parts).
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
-    let fields: Vec<&str> = stat[stat.rfind(')').expect("stat format") + 2..]
-        .split(' ')
-        .collect();
-    let ticks: u64 =
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-    Duration::from_millis(ticks * 10)
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to write; the clock id is a constant.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 fn config(dir: &Path, port: u16) -> std::path::PathBuf {
@@ -134,6 +136,72 @@ fn config(dir: &Path, port: u16) -> std::path::PathBuf {
     let path = dir.join("sources.toml");
     std::fs::write(&path, toml).expect("write config");
     path
+}
+
+/// What no crawler of these sites can do with less: the same 1,400 requests, paced the same
+/// way (one host's requests one after another, `delay` apart, all hosts at once), through a
+/// bare reqwest client on one thread — no robots rules, retries, store or outputs; then a bare
+/// `scraper::Html::parse_document` of every page, timed apart.
+struct Floor {
+    wall: Duration,
+    /// CPU time of the requests alone.
+    requests: Duration,
+    /// CPU time of parsing the 200 list pages.
+    lists: Duration,
+    /// CPU time of parsing the 1,000 articles.
+    articles: Duration,
+}
+
+fn floor(port: u16) -> Floor {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut builder = reqwest::Client::builder();
+    for i in 0..HOSTS {
+        builder = builder.resolve(&host(i), ([127, 0, 0, 1], port).into());
+    }
+    let client = builder.build().expect("client");
+    let delay = Duration::from_millis(delay_ms());
+    let cpu0 = cpu_time();
+    let start = Instant::now();
+    let pages: Vec<Vec<String>> = runtime.block_on(async {
+        let sites = (0..HOSTS).map(|i| {
+            let client = &client;
+            async move {
+                let base = format!("http://{}:{port}", host(i));
+                let mut paths = vec!["/robots.txt".to_string(), "/col/index.html".to_string()];
+                paths.extend((0..ARTICLES).map(|k| format!("/art/2024/8/28/art_1_{k}.html")));
+                let mut bodies = Vec::new();
+                for (n, path) in paths.iter().enumerate() {
+                    if n > 0 {
+                        tokio::time::sleep(delay).await;
+                    }
+                    let response = client.get(format!("{base}{path}")).send().await;
+                    bodies.push(response.expect("send").text().await.expect("body"));
+                }
+                bodies
+            }
+        });
+        futures_util::future::join_all(sites).await
+    });
+    let wall = start.elapsed();
+    let requests = cpu_time() - cpu0;
+    let parse = |which: &dyn Fn(usize) -> bool| {
+        let cpu0 = cpu_time();
+        for bodies in &pages {
+            for (n, body) in bodies.iter().enumerate().filter(|(n, _)| which(*n)) {
+                std::hint::black_box(scraper::Html::parse_document(body));
+            }
+        }
+        cpu_time() - cpu0
+    };
+    Floor {
+        wall,
+        requests,
+        lists: parse(&|n| n == 1),
+        articles: parse(&|n| n > 1),
+    }
 }
 
 fn main() {
@@ -187,6 +255,26 @@ fn main() {
             100.0 * cpu.as_secs_f64() / wall.as_secs_f64()
         );
     }
+    let f = floor(port);
+    let share = |cpu: Duration| 100.0 * cpu.as_secs_f64() / f.wall.as_secs_f64();
+    println!(
+        "floor, the same requests through a bare reqwest client: wall {:.3} s; CPU {:.3} s = {:.1}% of wall",
+        f.wall.as_secs_f64(),
+        f.requests.as_secs_f64(),
+        share(f.requests)
+    );
+    println!(
+        "floor, a bare Html::parse_document of each page: lists {:.3} s = {:.1}%, articles {:.3} s = {:.1}% of that wall",
+        f.lists.as_secs_f64(),
+        share(f.lists),
+        f.articles.as_secs_f64(),
+        share(f.articles)
+    );
+    println!(
+        "floor of a first crawl (requests + every parse): {:.1}%; of an unchanged crawl (requests + list parses): {:.1}%",
+        share(f.requests + f.lists + f.articles),
+        share(f.requests + f.lists)
+    );
     let records = std::fs::read_to_string(dir.path().join("out/records.jsonl")).expect("records");
     assert_eq!(records.lines().count(), HOSTS * ARTICLES * 5);
     let _ = child.kill();
