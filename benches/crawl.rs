@@ -190,7 +190,7 @@ fn floor(port: u16) -> Floor {
     let parse = |which: &dyn Fn(usize) -> bool| {
         let cpu0 = cpu_time();
         for bodies in &pages {
-            for (n, body) in bodies.iter().enumerate().filter(|(n, _)| which(*n)) {
+            for (_, body) in bodies.iter().enumerate().filter(|(n, _)| which(*n)) {
                 std::hint::black_box(scraper::Html::parse_document(body));
             }
         }

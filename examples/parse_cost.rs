@@ -43,27 +43,33 @@ fn main() {
         .map(|b| minsheng::decode::decode(b, None).text)
         .collect();
     if mode == "interleaved" {
-        let mut ratios: Vec<f64> = (0..n)
+        let rounds: Vec<(f64, f64)> = (0..n)
             .map(|_| {
                 let start = std::time::Instant::now();
                 for text in &texts {
                     std::hint::black_box(scraper::Html::parse_document(text));
                 }
-                let parse = start.elapsed();
+                let parse = start.elapsed().as_secs_f64();
                 let start = std::time::Instant::now();
                 for bytes in &pages {
                     std::hint::black_box(process(&source(bytes)));
                 }
-                start.elapsed().as_secs_f64() / parse.as_secs_f64()
+                (parse, start.elapsed().as_secs_f64())
             })
             .collect();
-        ratios.sort_by(f64::total_cmp);
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            (v[n / 2], v[n / 4], v[3 * n / 4])
+        };
+        let (ratio, low, high) = median(rounds.iter().map(|(p, q)| q / p).collect());
         println!(
-            "pipeline / bare parse, wall time, {} pages, {n} rounds: median {:.3}, quartiles {:.3} - {:.3}",
+            "pipeline / bare parse, wall time, {} pages, {n} rounds: median {ratio:.3}, quartiles {low:.3} - {high:.3}",
             pages.len(),
-            ratios[n / 2],
-            ratios[n / 4],
-            ratios[3 * n / 4]
+        );
+        println!(
+            "median round: bare parse {:.2} ms, pipeline {:.2} ms",
+            1e3 * median(rounds.iter().map(|r| r.0).collect()).0,
+            1e3 * median(rounds.iter().map(|r| r.1).collect()).0
         );
         return;
     }
