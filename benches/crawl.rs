@@ -7,7 +7,8 @@
 //! stay under 10% of the wall time (waiting must not spin).
 //!
 //! Run: `cargo bench --bench crawl`. The sites are served by this same binary re-started as a
-//! child process, so the CPU time measured (`/proc/self/stat`) is the crawler's alone.
+//! child process, so the CPU time measured (the process CPU clock) is the crawler's alone. Five
+//! rounds, each on a new store, and their medians: `MINSHENG_BENCH_ROUNDS` sets how many.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -25,6 +26,15 @@ fn delay_ms() -> u64 {
         .unwrap_or(200)
 }
 const SERVER_ENV: &str = "MINSHENG_BENCH_SERVER";
+/// Rounds of (first crawl, unchanged crawl, floor), each on a new store; the medians are the
+/// result (this machine's speed drifts within seconds). `MINSHENG_BENCH_ROUNDS` overrides it.
+fn rounds() -> usize {
+    std::env::var("MINSHENG_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1)
+}
 
 fn host(i: usize) -> String {
     format!("site{i:03}.county.example")
@@ -223,13 +233,6 @@ fn main() {
         .expect("port");
     let port: u16 = line.trim().parse().expect("port number");
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let opts = minsheng::crawl::CrawlOptions {
-        config: config(dir.path(), port),
-        db: dir.path().join("minsheng.db"),
-        out: dir.path().join("out"),
-        progress: false,
-    };
     let bound = Duration::from_millis(delay_ms() * (2 + ARTICLES as u64));
     println!(
         "crawl: {HOSTS} hosts x (robots.txt + list + {ARTICLES} articles), delay {} ms, concurrency {HOSTS}",
@@ -239,44 +242,75 @@ fn main() {
         "politeness bound (busiest host's requests x delay): {:.3} s",
         bound.as_secs_f64()
     );
-    for run in ["first crawl (all new)", "second crawl (nothing changed)"] {
-        let cpu0 = cpu_time();
-        let start = Instant::now();
-        let summary = minsheng::crawl::run(&opts).expect("crawl runs");
-        let wall = start.elapsed();
-        let cpu = cpu_time() - cpu0;
-        assert_eq!(summary.articles, HOSTS * ARTICLES, "{summary:?}");
-        assert_eq!(summary.failed, 0, "{summary:?}");
+    let rounds = rounds();
+    let mut shares: [Vec<f64>; 4] = Default::default();
+    let mut walls: [Vec<f64>; 2] = Default::default();
+    for round in 1..=rounds {
+        println!("round {round} of {rounds}");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let opts = minsheng::crawl::CrawlOptions {
+            config: config(dir.path(), port),
+            db: dir.path().join("minsheng.db"),
+            out: dir.path().join("out"),
+            progress: false,
+        };
+        for (i, run) in ["first crawl (all new)", "second crawl (nothing changed)"]
+            .into_iter()
+            .enumerate()
+        {
+            let cpu0 = cpu_time();
+            let start = Instant::now();
+            let summary = minsheng::crawl::run(&opts).expect("crawl runs");
+            let wall = start.elapsed();
+            let cpu = cpu_time() - cpu0;
+            assert_eq!(summary.articles, HOSTS * ARTICLES, "{summary:?}");
+            assert_eq!(summary.failed, 0, "{summary:?}");
+            let share = 100.0 * cpu.as_secs_f64() / wall.as_secs_f64();
+            println!(
+                "  {run}: wall {:.3} s = {:.3}x the bound; CPU {:.3} s = {share:.1}% of wall",
+                wall.as_secs_f64(),
+                wall.as_secs_f64() / bound.as_secs_f64(),
+                cpu.as_secs_f64(),
+            );
+            walls[i].push(wall.as_secs_f64() / bound.as_secs_f64());
+            shares[i].push(share);
+        }
+        let records =
+            std::fs::read_to_string(dir.path().join("out/records.jsonl")).expect("records");
+        assert_eq!(records.lines().count(), HOSTS * ARTICLES * 5);
+
+        let f = floor(port);
+        let share = |cpu: Duration| 100.0 * cpu.as_secs_f64() / f.wall.as_secs_f64();
         println!(
-            "{run}: wall {:.3} s = {:.3}x the bound; CPU {:.3} s = {:.1}% of wall",
-            wall.as_secs_f64(),
-            wall.as_secs_f64() / bound.as_secs_f64(),
-            cpu.as_secs_f64(),
-            100.0 * cpu.as_secs_f64() / wall.as_secs_f64()
+            "  floor: requests through a bare reqwest client {:.3} s = {:.1}% of wall {:.3} s; \
+             bare Html::parse_document of the lists {:.1}%, of the articles {:.1}%",
+            f.requests.as_secs_f64(),
+            share(f.requests),
+            f.wall.as_secs_f64(),
+            share(f.lists),
+            share(f.articles)
         );
+        shares[2].push(share(f.requests + f.lists + f.articles));
+        shares[3].push(share(f.requests + f.lists));
     }
-    let f = floor(port);
-    let share = |cpu: Duration| 100.0 * cpu.as_secs_f64() / f.wall.as_secs_f64();
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!("medians of {rounds} rounds:");
     println!(
-        "floor, the same requests through a bare reqwest client: wall {:.3} s; CPU {:.3} s = {:.1}% of wall",
-        f.wall.as_secs_f64(),
-        f.requests.as_secs_f64(),
-        share(f.requests)
+        "  first crawl: wall {:.3}x the bound, CPU {:.1}% of wall (floor: requests + every parse, {:.1}%)",
+        median(&walls[0]),
+        median(&shares[0]),
+        median(&shares[2])
     );
     println!(
-        "floor, a bare Html::parse_document of each page: lists {:.3} s = {:.1}%, articles {:.3} s = {:.1}% of that wall",
-        f.lists.as_secs_f64(),
-        share(f.lists),
-        f.articles.as_secs_f64(),
-        share(f.articles)
+        "  unchanged crawl: wall {:.3}x the bound, CPU {:.1}% of wall (floor: requests + list parses, {:.1}%)",
+        median(&walls[1]),
+        median(&shares[1]),
+        median(&shares[3])
     );
-    println!(
-        "floor of a first crawl (requests + every parse): {:.1}%; of an unchanged crawl (requests + list parses): {:.1}%",
-        share(f.requests + f.lists + f.articles),
-        share(f.requests + f.lists)
-    );
-    let records = std::fs::read_to_string(dir.path().join("out/records.jsonl")).expect("records");
-    assert_eq!(records.lines().count(), HOSTS * ARTICLES * 5);
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -81,6 +81,8 @@ CREATE TABLE IF NOT EXISTS record_versions (
 CREATE UNIQUE INDEX IF NOT EXISTS record_current
     ON record_versions (url, table_index, row_key) WHERE valid_to IS NULL;
 CREATE INDEX IF NOT EXISTS record_by_url ON record_versions (url, table_index, row_index);
+-- A run reads each source's page states at once (`Store::pages_of`).
+CREATE INDEX IF NOT EXISTS page_by_source ON pages (source);
 CREATE TABLE IF NOT EXISTS suspect_fetches (
     url        TEXT NOT NULL,
     sha256     TEXT NOT NULL,
@@ -205,6 +207,36 @@ pub struct PageState {
     pub suspect: bool,
     /// The stored version has at least one record.
     pub has_records: bool,
+}
+
+/// The columns [`page_state`] reads, as a literal for `concat!`.
+macro_rules! page_state_columns {
+    () => {
+        "url, kind, source, publisher, etag, last_modified, sha256, status, checked_at, error,
+         suspect, has_records"
+    };
+}
+
+fn page_state(r: &rusqlite::Row) -> rusqlite::Result<PageState> {
+    let kind: String = r.get(1)?;
+    Ok(PageState {
+        url: r.get(0)?,
+        kind: if kind == "list" {
+            PageKind::List
+        } else {
+            PageKind::Article
+        },
+        source: r.get(2)?,
+        publisher: r.get(3)?,
+        etag: r.get(4)?,
+        last_modified: r.get(5)?,
+        sha256: r.get(6)?,
+        status: r.get(7)?,
+        checked_at: r.get(8)?,
+        error: r.get(9)?,
+        suspect: r.get(10)?,
+        has_records: r.get(11)?,
+    })
 }
 
 /// How a page's records moved.
@@ -524,34 +556,38 @@ impl Store {
     pub fn page(&self, url: &str) -> Result<Option<PageState>, StoreError> {
         query_row(
             &self.conn,
-            "SELECT url, kind, source, publisher, etag, last_modified, sha256, status,
-                        checked_at, error, suspect, has_records
-                 FROM pages WHERE url = ?1",
+            concat!(
+                "SELECT ",
+                page_state_columns!(),
+                " FROM pages WHERE url = ?1"
+            ),
             [url],
-            |r| {
-                let kind: String = r.get(1)?;
-                Ok(PageState {
-                    url: r.get(0)?,
-                    kind: if kind == "list" {
-                        PageKind::List
-                    } else {
-                        PageKind::Article
-                    },
-                    source: r.get(2)?,
-                    publisher: r.get(3)?,
-                    etag: r.get(4)?,
-                    last_modified: r.get(5)?,
-                    sha256: r.get(6)?,
-                    status: r.get(7)?,
-                    checked_at: r.get(8)?,
-                    error: r.get(9)?,
-                    suspect: r.get(10)?,
-                    has_records: r.get(11)?,
-                })
-            },
+            page_state,
         )
         .optional()
         .map_err(self.err(format!("cannot read the state of {url}")))
+    }
+
+    /// What the store knows of every page last saved for `source`, by URL: one indexed read
+    /// for a source's list pages and articles instead of one per page.
+    pub fn pages_of(&self, source: &str) -> Result<HashMap<String, PageState>, StoreError> {
+        let context = || format!("cannot read the page states of the source {source}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(concat!(
+                "SELECT ",
+                page_state_columns!(),
+                " FROM pages WHERE source = ?1"
+            ))
+            .map_err(self.err(context()))?;
+        let states = stmt
+            .query_map([source], page_state)
+            .and_then(|rows| {
+                rows.map(|r| r.map(|state| (state.url.clone(), state)))
+                    .collect()
+            })
+            .map_err(self.err(context()));
+        states
     }
 
     /// The stored raw version of `url` with hash `sha256`.
@@ -1286,6 +1322,57 @@ mod tests {
                 .count(),
             16
         );
+    }
+
+    #[test]
+    fn a_source_s_page_states_are_read_at_once_and_equal_those_read_one_by_one() {
+        let (_dir, mut store) = store();
+        let article = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article(
+                "文成",
+                None,
+                &article,
+                &report(&article),
+                "2026-11-01T00:00:00Z",
+            )
+            .unwrap();
+        let list_url = "http://www.wencheng.gov.cn/col/col1229265580/index.html";
+        let list = Snapshot {
+            url: list_url.into(),
+            final_url: list_url.into(),
+            ..snap(b"<ul><li>list</li></ul>", "2026-11-01T00:00:01Z")
+        };
+        store.save_list("文成", &list).unwrap();
+        let elsewhere = "http://www.taishun.gov.cn/art/1.html";
+        store
+            .save_failure(
+                "泰顺",
+                PageKind::Article,
+                elsewhere,
+                None,
+                "refused",
+                "2026-11-01T00:00:02Z",
+            )
+            .unwrap();
+
+        let states = store.pages_of("文成").unwrap();
+        let mut urls: Vec<&str> = states.keys().map(String::as_str).collect();
+        urls.sort();
+        assert_eq!(urls, [URL, list_url]);
+        assert_eq!(states[URL], store.page(URL).unwrap().unwrap());
+        assert_eq!(states[list_url], store.page(list_url).unwrap().unwrap());
+        assert_eq!(states[list_url].kind, PageKind::List);
+        assert_eq!(
+            states[URL].sha256.as_deref(),
+            Some(sha256_hex(SEED).as_str())
+        );
+        assert!(states[URL].has_records);
+        assert_eq!(
+            store.pages_of("泰顺").unwrap()[elsewhere].error.as_deref(),
+            Some("refused")
+        );
+        assert!(store.pages_of("瑞安").unwrap().is_empty());
     }
 
     #[test]

@@ -509,6 +509,29 @@ fn second_crawl_sends_only_conditional_requests_and_reports_everything_unchanged
 }
 
 #[test]
+fn pages_stored_under_a_source_s_old_name_are_still_asked_conditionally_after_a_rename() {
+    let sites = Sites::start();
+    let d = dirs(&sites, 20);
+    assert_eq!(crawl(&d).0, 0);
+    // A run reads a source's page states by its name at once; pages saved under the old
+    // name are then asked for one by one.
+    let renamed = fs::read_to_string(&d.config)
+        .unwrap()
+        .replace(" 民生实事\"", " 民生实事项目\"");
+    assert_eq!(renamed.matches("民生实事项目\"").count(), 3);
+    fs::write(&d.config, renamed).unwrap();
+    let before = sites.hits().len();
+
+    assert_eq!(crawl(&d), (0, ALL_UNCHANGED.to_string()));
+    let second = sites.page_hits_since(before);
+    assert_eq!(second.len(), 16, "6 list pages and 10 articles");
+    for hit in &second {
+        assert!(hit.if_none_match.is_some(), "unconditional: {hit:?}");
+        assert_eq!(hit.status, 304, "{hit:?}");
+    }
+}
+
+#[test]
 fn a_crawl_that_changes_nothing_leaves_the_outputs_as_they_were_and_rewrites_missing_ones() {
     use std::os::unix::fs::MetadataExt;
     let sites = Sites::start();

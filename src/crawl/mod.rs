@@ -272,12 +272,6 @@ fn lock_ignoring_poison(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The response carries a body to hash and maybe extract (work for a CPU slot, not for the
-/// thread that drives the fetches).
-fn has_body(result: &Result<Fetched, FetchError>) -> bool {
-    matches!(result, Ok(f) if !f.not_modified && (200..300).contains(&f.status))
-}
-
 /// A response's validators and time, for refreshing the state of an unchanged page.
 struct Checked {
     status: u16,
@@ -358,38 +352,72 @@ enum ArticleVerdict {
     },
 }
 
-/// Judges an article's response against what the store knew of it.
+/// Bodies up to this size are hashed on the thread that drives the fetches (a few
+/// microseconds): an unchanged article then costs no hand-off to a CPU slot and back.
+/// Larger bodies, and every body that must be extracted, go to a CPU slot.
+const HASH_INLINE_BYTES: usize = 256 * 1024;
+
+/// An article's response, judged as far as it can be without extracting it.
+enum Judged {
+    Done(ArticleVerdict),
+    /// A new body: extraction decides ([`extract_article`]).
+    Extract {
+        fetched: Fetched,
+        state: Option<PageState>,
+    },
+}
+
+/// Judges an article's response against what the store knew of it: the whole verdict.
 fn judge_article(
     source: &SourceConfig,
     url: &str,
     state: Option<PageState>,
     result: Result<Fetched, FetchError>,
 ) -> ArticleVerdict {
+    match prejudge_article(state, result) {
+        Judged::Done(verdict) => verdict,
+        Judged::Extract { fetched, state } => extract_article(source, url, state, fetched),
+    }
+}
+
+/// The cheap half of judging an article: failures, 304s and bodies that hash as the stored
+/// version are decided here.
+fn prejudge_article(state: Option<PageState>, result: Result<Fetched, FetchError>) -> Judged {
     let fetched = match result {
         Ok(f) => f,
-        Err(e) => return ArticleVerdict::Failed(Failure::of_fetch(&e)),
+        Err(e) => return Judged::Done(ArticleVerdict::Failed(Failure::of_fetch(&e))),
     };
-    let stored_sha = state.as_ref().and_then(|s| s.sha256.clone());
+    let stored_sha = state.as_ref().and_then(|s| s.sha256.as_deref());
     if fetched.not_modified {
         if stored_sha.is_none() {
-            return ArticleVerdict::Failed(Failure {
+            return Judged::Done(ArticleVerdict::Failed(Failure {
                 status: Some(fetched.status),
                 reason: "HTTP 304 Not Modified to a request without validators".to_string(),
                 at: fetched.fetched_at,
-            });
+            }));
         }
-        return ArticleVerdict::Unchanged(Checked::of(&fetched));
+        return Judged::Done(ArticleVerdict::Unchanged(Checked::of(&fetched)));
     }
     if !(200..300).contains(&fetched.status) {
-        return ArticleVerdict::Failed(Failure {
+        return Judged::Done(ArticleVerdict::Failed(Failure {
             status: Some(fetched.status),
             reason: format!("unexpected HTTP status {}", fetched.status),
             at: fetched.fetched_at,
-        });
+        }));
     }
-    if stored_sha.as_deref() == Some(sha256_hex(&fetched.bytes).as_str()) {
-        return ArticleVerdict::Unchanged(Checked::of(&fetched));
+    if stored_sha == Some(sha256_hex(&fetched.bytes).as_str()) {
+        return Judged::Done(ArticleVerdict::Unchanged(Checked::of(&fetched)));
     }
+    Judged::Extract { fetched, state }
+}
+
+/// The costly half: a new body extracted, and what its records mean beside the stored ones.
+fn extract_article(
+    source: &SourceConfig,
+    url: &str,
+    state: Option<PageState>,
+    fetched: Fetched,
+) -> ArticleVerdict {
     let report = pipeline::process(&Source {
         url: url.to_string(),
         bytes: fetched.bytes.clone(),
@@ -417,7 +445,7 @@ fn judge_article(
         snap,
         report: Box::new(report),
         no_table: (!has_records).then_some(why),
-        replaces: stored_sha.is_some(),
+        replaces: state.is_some_and(|s| s.sha256.is_some()),
     }
 }
 
@@ -615,12 +643,22 @@ impl Run {
             })
     }
 
-    /// What the store knows of `url`.
-    fn state(&self, url: &str) -> Result<Option<PageState>, StoreError> {
-        lock_ignoring_poison(&self.reader).page(url)
+    /// What the store knows of `url`: its state among the source's (read when the source
+    /// started), else asked for — a page last saved under another source's name.
+    fn state(
+        &self,
+        known: &mut HashMap<String, PageState>,
+        url: &str,
+    ) -> Result<Option<PageState>, StoreError> {
+        match known.remove(url) {
+            Some(state) => Ok(Some(state)),
+            None => lock_ignoring_poison(&self.reader).page(url),
+        }
     }
 
     async fn source(&self, src: Arc<SourceConfig>) -> Result<(), StoreError> {
+        // Only this run changes the store meanwhile, and it takes each article once.
+        let mut known = lock_ignoring_poison(&self.reader).pages_of(&src.name)?;
         let mut listed = HashSet::new();
         let mut articles = Vec::new();
         for start in &src.start {
@@ -634,7 +672,8 @@ impl Run {
                     continue;
                 }
                 read += 1;
-                if let Some(page) = self.list_page(&src, url).await? {
+                let state = self.state(&mut known, url.as_str())?;
+                if let Some(page) = self.list_page(&src, url, state).await? {
                     for link in page.articles {
                         let link = link.url.to_string();
                         if self.claim(&link) {
@@ -658,12 +697,12 @@ impl Run {
         }
         self.summary().articles += articles.len();
         self.progress.inc_length(articles.len() as u64);
-        let results = futures_util::future::join_all(
-            articles
-                .into_iter()
-                .map(|url| self.article(Arc::clone(&src), url)),
-        )
-        .await;
+        let mut fetches = Vec::with_capacity(articles.len());
+        for url in articles {
+            let state = self.state(&mut known, &url)?;
+            fetches.push(self.article(Arc::clone(&src), url, state));
+        }
+        let results = futures_util::future::join_all(fetches).await;
         results.into_iter().collect()
     }
 
@@ -672,9 +711,9 @@ impl Run {
         &self,
         src: &Arc<SourceConfig>,
         url: Url,
+        state: Option<PageState>,
     ) -> Result<Option<ListPage>, StoreError> {
         let key = url.to_string();
-        let state = self.state(&key)?;
         let result = self.fetcher.fetch(request(&key, state.as_ref())).await;
         let (reader, source) = (Arc::clone(&self.reader), Arc::clone(src));
         let verdict = self
@@ -709,18 +748,31 @@ impl Run {
     }
 
     /// Fetches one article and commits what it yields.
-    async fn article(&self, src: Arc<SourceConfig>, url: String) -> Result<(), StoreError> {
-        let state = self.state(&url)?;
+    async fn article(
+        &self,
+        src: Arc<SourceConfig>,
+        url: String,
+        state: Option<PageState>,
+    ) -> Result<(), StoreError> {
         let result = self.fetcher.fetch(request(&url, state.as_ref())).await;
-        let verdict = if has_body(&result) {
-            let (source, page_url) = (Arc::clone(&src), url.clone());
-            self.cpu(
-                || format!("the worker extracting {url} stopped"),
-                move || judge_article(&source, &page_url, state, result),
-            )
-            .await?
-        } else {
-            judge_article(&src, &url, state, result)
+        let (source, page_url) = (Arc::clone(&src), url.clone());
+        let stopped = || format!("the worker extracting {url} stopped");
+        let verdict = match result {
+            Ok(fetched) if fetched.bytes.len() > HASH_INLINE_BYTES => {
+                self.cpu(stopped, move || {
+                    judge_article(&source, &page_url, state, Ok(fetched))
+                })
+                .await?
+            }
+            result => match prejudge_article(state, result) {
+                Judged::Done(verdict) => verdict,
+                Judged::Extract { fetched, state } => {
+                    self.cpu(stopped, move || {
+                        extract_article(&source, &page_url, state, fetched)
+                    })
+                    .await?
+                }
+            },
         };
         let (source, page_url) = (Arc::clone(&src), url.clone());
         let outcome = self
