@@ -4,10 +4,12 @@
 //! Every page of a round of requests arrives at once (a few hundred hosts answer within the
 //! same milliseconds), and one commit per page made the store the largest CPU cost of a
 //! crawl: each commit appends every database page it touched to the log again. The writer
-//! takes one job, then every job already waiting (up to [`MAX_GROUP`]), runs them in one
-//! transaction and commits once; only then does each task hear its result, so a task never
-//! counts a page that a crash could still lose. Nothing waits to fill a group: a lone page
-//! is committed alone, at once.
+//! takes one job and every job already waiting, then gives the round [`GATHER`] to bring
+//! the rest (up to [`MAX_GROUP`]), runs them in one transaction and commits once; only then
+//! does each task hear its result, so a task never counts a page that a crash could still
+//! lose. Taking only what was waiting made most groups a single page — a round's responses
+//! arrive over several milliseconds, and the writer was always ahead of them: 563 commits
+//! for the 2,400 saves of the crawl benchmark's two runs.
 //!
 //! Each job is one `Store::save_*` call, itself a savepoint: a save that fails is undone
 //! alone and reported to its task; a commit that fails is reported to every task of the
@@ -17,10 +19,15 @@ use crate::store::{Store, StoreError};
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Most saves committed together: enough for every page of a round of a large crawl, small
 /// enough that one commit stays short.
 pub const MAX_GROUP: usize = 512;
+
+/// How long a group waits for more saves after its first ones: short beside any politeness
+/// delay (a task hears of its save this much later), long enough for a round of responses.
+pub const GATHER: Duration = Duration::from_millis(5);
 
 /// Told after the group's commit: `None` when it committed, else why not.
 type Reply = Box<dyn FnOnce(Option<&StoreError>) + Send>;
@@ -113,6 +120,11 @@ fn commit_groups(mut store: Store, queue: mpsc::Receiver<Job>) -> Store {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         group.extend(queue.try_iter().take(MAX_GROUP - 1));
+        if group.len() < MAX_GROUP {
+            // Sleeping, not waiting on the queue: a waiting receiver is woken by every send.
+            std::thread::sleep(GATHER);
+            group.extend(queue.try_iter().take(MAX_GROUP - group.len()));
+        }
         commit_group(&mut store, group);
     }
     store
