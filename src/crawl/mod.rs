@@ -17,8 +17,9 @@
 //! Hosts are fetched in parallel and each host politely (the fetcher's per-host delay and
 //! robots.txt). One thread drives every fetch (a current-thread runtime: the async side only
 //! waits and moves bytes, and a second thread there cost more in wake-ups than it gave). Each
-//! response is judged away from it: hashing and parsing on blocking threads, at most one per
-//! core ([`judge_article`], [`judge_list`]); the verdict is then written by the store's one
+//! response is judged away from it: hashing and parsing on worker threads, one per core
+//! ([`judge_article`], [`judge_list`]; a small article that hashes as before is judged on the
+//! spot); the verdict is then written by the store's one
 //! writer thread ([`writer`]), which commits every save waiting at that moment together, and
 //! the task hears its result only after that commit. Reading a page's state before its fetch
 //! is a quick indexed read on a read-only connection, which never waits for the writer. So
@@ -27,6 +28,7 @@
 pub mod config;
 pub mod export;
 pub mod lists;
+mod workers;
 pub mod writer;
 
 use crate::cli::{CrawlArgs, ExportArgs, LogFormat, ReparseArgs};
@@ -47,7 +49,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::Semaphore;
 use url::Url;
 
 /// Exit status when another run holds the store's lock.
@@ -596,9 +597,9 @@ struct Run {
     writer: writer::Writer,
     /// The store's path, for errors.
     db: PathBuf,
-    /// Slots for hashing and parsing, one per core: every page of a round of requests
-    /// arrives at once, and without the bound each would take a thread of its own.
-    work: Semaphore,
+    /// The CPU slots for hashing and parsing, one thread per core: every page of a round of
+    /// requests arrives at once, and they wait their turn there.
+    workers: workers::Workers,
     summary: Mutex<Summary>,
     progress: ProgressBar,
     /// Article URLs already taken by a source in this run: a page linked from two columns
@@ -625,22 +626,18 @@ impl Run {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `job` on a blocking thread in one of the CPU slots, so that no hash or parse
-    /// ever holds the thread that drives the fetches.
+    /// Runs `job` in one of the CPU slots, so that no hash or parse ever holds the thread
+    /// that drives the fetches.
     async fn cpu<T: Send + 'static>(
         &self,
         what: impl FnOnce() -> String,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, StoreError> {
-        // The semaphore is never closed; were it, the work would go on unbounded.
-        let _slot = self.work.acquire().await.ok();
-        tokio::task::spawn_blocking(job)
-            .await
-            .map_err(|e| StoreError {
-                path: self.db.clone(),
-                context: what(),
-                reason: e.to_string(),
-            })
+        self.workers.run(job).await.ok_or_else(|| StoreError {
+            path: self.db.clone(),
+            context: what(),
+            reason: "the job panicked (a bug: please report it with the page)".into(),
+        })
     }
 
     /// What the store knows of `url`: its state among the source's (read when the source
@@ -860,7 +857,9 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
         reader: Arc::new(Mutex::new(reader)),
         writer: writer::Writer::start(store)?,
         db: opts.db.clone(),
-        work: Semaphore::new(parallelism),
+        workers: workers::Workers::start(parallelism).map_err(|e| {
+            CrawlError::Runtime(format!("cannot start the CPU worker threads: {e}"))
+        })?,
         summary: Mutex::new(Summary::default()),
         progress,
         claimed: Mutex::new(HashSet::new()),
