@@ -114,6 +114,17 @@ CREATE TABLE IF NOT EXISTS exports (
     generation INTEGER NOT NULL,
     written_at TEXT NOT NULL
 );
+-- The links of a list page's stored version as read before any source's filter
+-- (`crawl::lists::Listing`, JSON), and the URL they were resolved against: a list page that
+-- comes back unchanged is not parsed again. A cache: a row whose sha256 or final_url is not
+-- the page's current one is never used (a binary that does not know the table leaves it
+-- stale, never wrong), so the table came without a new schema version.
+CREATE TABLE IF NOT EXISTS list_links (
+    url       TEXT PRIMARY KEY,
+    sha256    TEXT NOT NULL,
+    final_url TEXT NOT NULL,
+    listing   TEXT NOT NULL
+);
 CREATE TRIGGER IF NOT EXISTS outputs_on_article AFTER INSERT ON pages
     WHEN new.kind = 'article'
     BEGIN UPDATE outputs SET generation = generation + 1; END;
@@ -690,6 +701,43 @@ impl Store {
         )
         .map_err(fail)?;
         tx.commit().map_err(fail)
+    }
+
+    /// The links read from the list page `url` when its body hashed as `sha256` and was
+    /// served from `final_url` (see [`Store::save_listing`]).
+    pub fn listing(
+        &self,
+        url: &str,
+        sha256: &str,
+        final_url: &str,
+    ) -> Result<Option<String>, StoreError> {
+        query_row(
+            &self.conn,
+            "SELECT listing FROM list_links WHERE url = ?1 AND sha256 = ?2 AND final_url = ?3",
+            [url, sha256, final_url],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(self.err(format!("cannot read the links of {url}")))
+    }
+
+    /// Keeps the links read from a list page's version (`listing`, JSON), replacing those
+    /// of any earlier version.
+    pub fn save_listing(
+        &mut self,
+        url: &str,
+        sha256: &str,
+        final_url: &str,
+        listing: &str,
+    ) -> Result<(), StoreError> {
+        exec(
+            &self.conn,
+            "INSERT INTO list_links (url, sha256, final_url, listing) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (url) DO UPDATE SET sha256 = ?2, final_url = ?3, listing = ?4",
+            params![url, sha256, final_url, listing],
+        )
+        .map_err(self.err(format!("cannot save the links of {url}")))?;
+        Ok(())
     }
 
     /// A 304, or a 200 whose body hashes as the stored version: nothing to extract; the
@@ -1373,6 +1421,31 @@ mod tests {
             Some("refused")
         );
         assert!(store.pages_of("瑞安").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_list_page_s_links_are_found_only_for_the_version_and_address_they_were_read_from() {
+        let (_dir, mut store) = store();
+        let list = "http://www.wencheng.gov.cn/col/col1229265580/index.html";
+        let moved = "https://www.wencheng.gov.cn/col/col1229265580/index.html";
+        store
+            .save_listing(list, "aa", list, r#"{"links":[]}"#)
+            .unwrap();
+        assert_eq!(
+            store.listing(list, "aa", list).unwrap().as_deref(),
+            Some(r#"{"links":[]}"#)
+        );
+        assert_eq!(store.listing(list, "bb", list).unwrap(), None);
+        assert_eq!(store.listing(list, "aa", moved).unwrap(), None);
+        // a new version replaces the old one's links
+        store
+            .save_listing(list, "bb", moved, r#"{"links":[1]}"#)
+            .unwrap();
+        assert_eq!(store.listing(list, "aa", list).unwrap(), None);
+        assert_eq!(
+            store.listing(list, "bb", moved).unwrap().as_deref(),
+            Some(r#"{"links":[1]}"#)
+        );
     }
 
     #[test]

@@ -532,6 +532,30 @@ fn pages_stored_under_a_source_s_old_name_are_still_asked_conditionally_after_a_
 }
 
 #[test]
+fn an_unchanged_list_page_is_read_from_its_kept_links_not_parsed_again() {
+    let sites = Sites::start();
+    let d = dirs(&sites, 20);
+    assert_eq!(crawl(&d).0, 0);
+    // Without its stored copy, a list page answered 304 could only be read from the links
+    // kept when it was parsed.
+    let db = rusqlite::Connection::open(&d.db).unwrap();
+    let kept: i64 = db
+        .query_row("SELECT COUNT(*) FROM list_links", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 6, "one row per list page");
+    let removed = db
+        .execute(
+            "DELETE FROM raw_versions WHERE url IN (SELECT url FROM pages WHERE kind = 'list')",
+            [],
+        )
+        .unwrap();
+    assert_eq!(removed, 6);
+    drop(db);
+
+    assert_eq!(crawl(&d), (0, ALL_UNCHANGED.to_string()));
+}
+
+#[test]
 fn a_crawl_that_changes_nothing_leaves_the_outputs_as_they_were_and_rewrites_missing_ones() {
     use std::os::unix::fs::MetadataExt;
     let sites = Sites::start();

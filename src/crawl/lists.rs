@@ -19,6 +19,7 @@
 
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 use url::Url;
@@ -34,7 +35,7 @@ pub struct ListPage {
 }
 
 /// A link found on a list page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     pub url: Url,
     /// The link text, whitespace collapsed (the `title` attribute when the text is empty).
@@ -159,8 +160,33 @@ fn links_of(html: &Html, base: &Url) -> Vec<Link> {
         .collect()
 }
 
+/// Everything a list page offers before a source's filter picks from it: what [`read`]
+/// finds in the HTML. The crawl store keeps it beside the page's stored version, so that a
+/// list page that has not changed is not parsed again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    /// Every link, resolved, in page order (duplicates kept).
+    pub links: Vec<Link>,
+    /// A Hanweb JCMS datastore, when the page has one.
+    pub datastore: Option<Datastore>,
+}
+
+/// What a Hanweb datastore declares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Datastore {
+    pub total_pages: Option<usize>,
+    pub total_records: Option<usize>,
+    /// The list module's id, for the `?uid=…&pageNum=N` of pages 2..N.
+    pub unit: Option<String>,
+}
+
 /// Reads one list page. `page_url` is the URL the page was served from (after redirects).
 pub fn discover(html: &str, page_url: &Url, filter: Filter) -> ListPage {
+    read(html, page_url).select(page_url, filter)
+}
+
+/// Every link of one list page and its datastore: the parse, without any filter.
+pub fn read(html: &str, page_url: &Url) -> Listing {
     let doc = Html::parse_document(html);
     let base = doc
         .select(base_selector())
@@ -170,63 +196,72 @@ pub fn discover(html: &str, page_url: &Url, filter: Filter) -> ListPage {
         .unwrap_or_else(|| page_url.clone());
 
     let mut links = links_of(&doc, &base);
-    let records: Vec<&str> = datastore_record()
+    for fragment in datastore_record()
         .captures_iter(html)
         .filter_map(|c| c.get(1).map(|m| m.as_str()))
-        .collect();
-    let has_datastore = html.contains("<datastore>");
-    for fragment in &records {
+    {
         links.extend(links_of(&Html::parse_fragment(fragment), &base));
     }
-
-    let mut seen = HashSet::new();
-    let articles: Vec<Link> = links
-        .iter()
-        .filter(|l| filter.keeps(l))
-        .filter(|l| seen.insert(l.url.clone()))
-        .cloned()
-        .collect();
-
-    let mut next_pages = Vec::new();
-    let mut seen_pages: HashSet<Url> = HashSet::from([page_url.clone()]);
-    let form = if has_datastore {
-        let total_pages = datastore_number(html, "totalpage");
-        let total_records = datastore_number(html, "totalrecord");
-        let unit = hanweb_unit_id().captures(html).and_then(|c| {
+    let datastore = html.contains("<datastore>").then(|| Datastore {
+        total_pages: datastore_number(html, "totalpage"),
+        total_records: datastore_number(html, "totalrecord"),
+        unit: hanweb_unit_id().captures(html).and_then(|c| {
             c.get(1)
                 .or_else(|| c.get(2))
                 .map(|m| m.as_str().to_string())
-        });
-        let mut column = page_url.clone();
-        column.set_query(None);
-        column.set_fragment(None);
-        for n in 2..=total_pages.unwrap_or(1) {
-            let mut url = column.clone();
-            match &unit {
-                Some(uid) => url.set_query(Some(&format!("uid={uid}&pageNum={n}"))),
-                None => url.set_query(Some(&format!("pageNum={n}"))),
-            }
-            if seen_pages.insert(url.clone()) {
-                next_pages.push(url);
-            }
-        }
-        ListForm::HanwebDatastore {
-            total_pages,
-            total_records,
-        }
-    } else {
-        ListForm::Plain
-    };
+        }),
+    });
+    Listing { links, datastore }
+}
 
-    for link in &links {
-        if is_pagination(link, page_url, filter) && seen_pages.insert(link.url.clone()) {
-            next_pages.push(link.url.clone());
+impl Listing {
+    /// What `filter` takes from the page served from `page_url`: its article links and
+    /// its further list pages.
+    pub fn select(&self, page_url: &Url, filter: Filter) -> ListPage {
+        let mut seen = HashSet::new();
+        let articles: Vec<Link> = self
+            .links
+            .iter()
+            .filter(|l| filter.keeps(l))
+            .filter(|l| seen.insert(l.url.clone()))
+            .cloned()
+            .collect();
+
+        let mut next_pages = Vec::new();
+        let mut seen_pages: HashSet<Url> = HashSet::from([page_url.clone()]);
+        let form = match &self.datastore {
+            Some(store) => {
+                let mut column = page_url.clone();
+                column.set_query(None);
+                column.set_fragment(None);
+                for n in 2..=store.total_pages.unwrap_or(1) {
+                    let mut url = column.clone();
+                    match &store.unit {
+                        Some(uid) => url.set_query(Some(&format!("uid={uid}&pageNum={n}"))),
+                        None => url.set_query(Some(&format!("pageNum={n}"))),
+                    }
+                    if seen_pages.insert(url.clone()) {
+                        next_pages.push(url);
+                    }
+                }
+                ListForm::HanwebDatastore {
+                    total_pages: store.total_pages,
+                    total_records: store.total_records,
+                }
+            }
+            None => ListForm::Plain,
+        };
+
+        for link in &self.links {
+            if is_pagination(link, page_url, filter) && seen_pages.insert(link.url.clone()) {
+                next_pages.push(link.url.clone());
+            }
         }
-    }
-    ListPage {
-        articles,
-        next_pages,
-        form,
+        ListPage {
+            articles,
+            next_pages,
+            form,
+        }
     }
 }
 
@@ -454,6 +489,44 @@ mod tests {
         assert_eq!(
             pages,
             vec!["http://www.qingtian.gov.cn/col/col1229265580/index.html?uid=5372934&pageNum=3"]
+        );
+    }
+
+    #[test]
+    fn kept_links_read_back_select_what_the_page_itself_gives() {
+        let follow = follow();
+        let filter = Filter {
+            follow: &follow,
+            title_contains: &[],
+        };
+        for (html, url) in [
+            (
+                PLAIN,
+                "http://www.wencheng.gov.cn/col/col1229265580/index.html",
+            ),
+            (
+                HANWEB,
+                "http://www.qingtian.gov.cn/col/col1229265580/index.html",
+            ),
+        ] {
+            let url = page(url);
+            let listing = read(html, &url);
+            let json = serde_json::to_string(&listing).unwrap();
+            let back: Listing = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, listing);
+            assert_eq!(back.select(&url, filter), discover(html, &url, filter));
+        }
+        let hanweb = read(
+            HANWEB,
+            &page("http://www.qingtian.gov.cn/col/col1229265580/index.html"),
+        );
+        assert_eq!(
+            hanweb.datastore,
+            Some(Datastore {
+                total_pages: Some(3),
+                total_records: Some(6),
+                unit: Some("5372934".into()),
+            })
         );
     }
 

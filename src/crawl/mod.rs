@@ -41,7 +41,7 @@ use config::{ConfigError, CrawlConfig, SourceConfig};
 use export::ExportError;
 use fs4::fs_std::FileExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use lists::{Filter, ListPage};
+use lists::{Filter, ListPage, Listing};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -504,12 +504,39 @@ enum ListOutcome {
 /// stored copy after a 304); [`ListVerdict::save`] writes it.
 enum ListVerdict {
     Failed(Failure),
-    Unchanged(Checked, ListPage),
-    Version(Snapshot, ListPage),
+    Unchanged(Checked, ListRead),
+    Version(Snapshot, ListRead),
 }
 
-/// Judges a list page's response and reads its links; `reader` gives the stored copy after
-/// a 304.
+/// The links a source takes from a list page's version.
+struct ListRead {
+    page: ListPage,
+    /// The version's links as parsed, to keep for the next run; None when they came from
+    /// the store.
+    keep: Option<KeptLinks>,
+}
+
+/// What [`Store::save_listing`] keeps.
+struct KeptLinks {
+    sha: String,
+    final_url: String,
+    listing: String,
+}
+
+impl ListRead {
+    /// Keeps the parsed links. They are a cache: a failure is logged, and the next run
+    /// parses the page again.
+    fn keep(&self, store: &mut Store, url: &str) {
+        if let Some(k) = &self.keep {
+            if let Err(e) = store.save_listing(url, &k.sha, &k.final_url, &k.listing) {
+                tracing::warn!(url = %url, error = %e, "list page links not kept");
+            }
+        }
+    }
+}
+
+/// Judges a list page's response and reads its links: from the store when this version of
+/// the page was read before, else parsed (after a 304, from the stored copy).
 fn judge_list(
     reader: &Mutex<Store>,
     src: &SourceConfig,
@@ -519,32 +546,59 @@ fn judge_list(
 ) -> Result<ListVerdict, StoreError> {
     let key = url.as_str();
     let stored_sha = state.and_then(|s| s.sha256);
-    let read = |bytes: &[u8], content_type: Option<&str>, final_url: &str| {
+    let filter = Filter {
+        follow: &src.follow,
+        title_contains: &src.title_contains,
+    };
+    let base = |final_url: &str| Url::parse(final_url).unwrap_or_else(|_| url.clone());
+    let kept = |sha: &str, final_url: &str| -> Result<Option<ListRead>, StoreError> {
+        let json = lock_ignoring_poison(reader).listing(key, sha, final_url)?;
+        // Links that do not read back (kept by another version of minsheng) are read again.
+        let listing = json.and_then(|j| serde_json::from_str::<Listing>(&j).ok());
+        Ok(listing.map(|listing| ListRead {
+            page: listing.select(&base(final_url), filter),
+            keep: None,
+        }))
+    };
+    let parse = |bytes: &[u8], content_type: Option<&str>, final_url: &str, sha: String| {
         let text = decode::decode(bytes, content_type).text;
-        let base = Url::parse(final_url).unwrap_or_else(|_| url.clone());
-        let filter = Filter {
-            follow: &src.follow,
-            title_contains: &src.title_contains,
-        };
-        lists::discover(&text, &base, filter)
+        let base = base(final_url);
+        let listing = lists::read(&text, &base);
+        ListRead {
+            page: listing.select(&base, filter),
+            keep: serde_json::to_string(&listing)
+                .ok()
+                .map(|listing| KeptLinks {
+                    sha,
+                    final_url: final_url.to_string(),
+                    listing,
+                }),
+        }
     };
     Ok(match result {
         Err(e) => ListVerdict::Failed(Failure::of_fetch(&e)),
         Ok(f) if f.not_modified => {
-            let stored = match &stored_sha {
-                Some(sha) => lock_ignoring_poison(reader).raw(key, sha)?,
-                None => None,
-            };
-            match stored {
-                Some(stored) => ListVerdict::Unchanged(
-                    Checked::of(&f),
-                    read(&stored.bytes, stored.content_type.as_deref(), &f.final_url),
-                ),
-                None => ListVerdict::Failed(Failure {
+            let no_copy = |f: &Fetched| {
+                ListVerdict::Failed(Failure {
                     status: Some(f.status),
                     reason: "HTTP 304 Not Modified but no stored copy of the list page".into(),
                     at: pipeline::now_utc(),
-                }),
+                })
+            };
+            let Some(sha) = stored_sha else {
+                return Ok(no_copy(&f));
+            };
+            if let Some(read) = kept(&sha, &f.final_url)? {
+                return Ok(ListVerdict::Unchanged(Checked::of(&f), read));
+            }
+            let stored = lock_ignoring_poison(reader).raw(key, &sha)?;
+            match stored {
+                Some(stored) => {
+                    let content_type = stored.content_type.as_deref();
+                    let read = parse(&stored.bytes, content_type, &f.final_url, sha);
+                    ListVerdict::Unchanged(Checked::of(&f), read)
+                }
+                None => no_copy(&f),
             }
         }
         Ok(f) if !(200..300).contains(&f.status) => ListVerdict::Failed(Failure {
@@ -553,11 +607,16 @@ fn judge_list(
             at: pipeline::now_utc(),
         }),
         Ok(f) => {
-            let page = read(&f.bytes, f.content_type.as_deref(), &f.final_url);
-            if stored_sha.as_deref() == Some(sha256_hex(&f.bytes).as_str()) {
-                ListVerdict::Unchanged(Checked::of(&f), page)
+            let sha = sha256_hex(&f.bytes);
+            if stored_sha.as_deref() == Some(sha.as_str()) {
+                let read = match kept(&sha, &f.final_url)? {
+                    Some(read) => read,
+                    None => parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha),
+                };
+                ListVerdict::Unchanged(Checked::of(&f), read)
             } else {
-                ListVerdict::Version(snapshot(f), page)
+                let read = parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha);
+                ListVerdict::Version(snapshot(f), read)
             }
         }
     })
@@ -575,13 +634,15 @@ impl ListVerdict {
                 failure.save(store, &src.name, PageKind::List, url)?;
                 Ok(ListOutcome::Failed(failure.reason))
             }
-            ListVerdict::Unchanged(checked, page) => {
+            ListVerdict::Unchanged(checked, read) => {
                 checked.save(store, url)?;
-                Ok(ListOutcome::Read(page))
+                read.keep(store, url);
+                Ok(ListOutcome::Read(read.page))
             }
-            ListVerdict::Version(snap, page) => {
+            ListVerdict::Version(snap, read) => {
                 store.save_list(&src.name, &snap)?;
-                Ok(ListOutcome::Read(page))
+                read.keep(store, url);
+                Ok(ListOutcome::Read(read.page))
             }
         }
     }
