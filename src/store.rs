@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Bumped when the schema changes; a newer store is refused rather than misread.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS pages (
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS record_versions (
 CREATE UNIQUE INDEX IF NOT EXISTS record_current
     ON record_versions (url, table_index, row_key) WHERE valid_to IS NULL;
 CREATE INDEX IF NOT EXISTS record_by_url ON record_versions (url, table_index, row_index);
--- A run reads each source's page states at once (`Store::pages_of`).
+-- Version 3: a run reads each source's page states at once (`Store::pages_of`).
 CREATE INDEX IF NOT EXISTS page_by_source ON pages (source);
 CREATE TABLE IF NOT EXISTS suspect_fetches (
     url        TEXT NOT NULL,
@@ -114,11 +114,10 @@ CREATE TABLE IF NOT EXISTS exports (
     generation INTEGER NOT NULL,
     written_at TEXT NOT NULL
 );
--- The links of a list page's stored version as read before any source's filter
+-- Version 3: the links of a list page's stored version as read before any source's filter
 -- (`crawl::lists::Listing`, JSON), and the URL they were resolved against: a list page that
 -- comes back unchanged is not parsed again. A cache: a row whose sha256 or final_url is not
--- the page's current one is never used (a binary that does not know the table leaves it
--- stale, never wrong), so the table came without a new schema version.
+-- the page's current one is never used.
 CREATE TABLE IF NOT EXISTS list_links (
     url       TEXT PRIMARY KEY,
     sha256    TEXT NOT NULL,
@@ -461,7 +460,7 @@ impl Store {
         if version < SCHEMA_VERSION {
             // Writes only on a new (or older) store, so that `export` beside a running crawl
             // never waits for the writer. Every statement is `IF NOT EXISTS` / `OR IGNORE`:
-            // a version 1 store gains the version 2 tables and keeps its data.
+            // an older store gains the newer tables and indexes and keeps its data.
             conn.execute_batch(SCHEMA)
                 .map_err(err("cannot create the tables"))?;
             if version == 1 {
@@ -1487,7 +1486,7 @@ mod tests {
             .pragma_update(None, "user_version", 99)
             .unwrap();
         let err = Store::open(&path).err().unwrap().to_string();
-        assert!(err.ends_with("cannot use the store: it has schema version 99, this minsheng knows 2; use a newer minsheng"), "{err}");
+        assert!(err.ends_with("cannot use the store: it has schema version 99, this minsheng knows 3; use a newer minsheng"), "{err}");
     }
     #[test]
     fn the_outputs_generation_moves_only_with_what_export_writes() {
@@ -1571,6 +1570,48 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, 3);
+    }
+
+    #[test]
+    fn a_version_2_store_gains_the_list_links_and_the_source_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("minsheng.db");
+        let list = "http://www.wencheng.gov.cn/col/col1229265580/index.html";
+        {
+            let mut store = Store::open(&db).unwrap();
+            let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+            store
+                .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+                .unwrap();
+            store
+                .conn
+                .execute_batch(
+                    "DROP TABLE list_links; DROP INDEX page_by_source; PRAGMA user_version = 2;",
+                )
+                .unwrap();
+        }
+        let mut store = Store::open(&db).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 3);
+        assert_eq!(store.listing(list, "aa", list).unwrap(), None);
+        store.save_listing(list, "aa", list, "{}").unwrap();
+        assert_eq!(
+            store.listing(list, "aa", list).unwrap().as_deref(),
+            Some("{}")
+        );
+        assert_eq!(store.pages_of("文成").unwrap().len(), 1);
+        let plan: String = store
+            .conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT url FROM pages WHERE source = 'x'",
+                [],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("page_by_source"), "{plan}");
     }
 }
