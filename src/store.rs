@@ -866,7 +866,12 @@ impl Store {
         };
         let tx = self.conn.savepoint().map_err(fail)?;
         if let (Some((source, publisher, snap)), Some(body)) = (fetched, raw) {
-            let sha = sha256_hex(&snap.bytes);
+            // The pipeline hashed these bytes already (the report's content_sha256).
+            let sha = match &report.content_sha256 {
+                Some(sha) => sha.clone(),
+                None => sha256_hex(&snap.bytes),
+            };
+            debug_assert_eq!(sha, sha256_hex(&snap.bytes), "the report is of these bytes");
             Self::insert_raw(&tx, snap, &sha, &body).map_err(fail)?;
             exec(
                 &tx,

@@ -406,7 +406,7 @@ fn prejudge_article(state: Option<PageState>, result: Result<Fetched, FetchError
             at: fetched.fetched_at,
         }));
     }
-    if stored_sha == Some(sha256_hex(&fetched.bytes).as_str()) {
+    if stored_sha.is_some_and(|stored| stored == sha256_hex(&fetched.bytes)) {
         return Judged::Done(ArticleVerdict::Unchanged(Checked::of(&fetched)));
     }
     Judged::Extract { fetched, state }
