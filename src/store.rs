@@ -300,7 +300,9 @@ pub struct Store {
     path: PathBuf,
     /// Reused for every raw version: a fresh compressor allocates its tables (hundreds of KB)
     /// for each page, which costs more than compressing a small page (see [`compress`]).
-    deflate: Compress,
+    /// Made on first use: a run that stores nothing new (and the read-only connection)
+    /// never needs it, and making one was 2% of the CPU time of such a crawl.
+    deflate: Option<Compress>,
 }
 
 /// Runs one statement, prepared once per connection: SQLite's parser was the largest cost of
@@ -327,7 +329,6 @@ fn deflater() -> Compress {
     Compress::new(Compression::fast(), true)
 }
 
-/// One zlib stream of `bytes`, with `deflate` reset and reused.
 /// Turns any error met while doing `context` in the store at `path` into a [`StoreError`].
 /// It borrows, so it is `Copy`: one value serves every `?` of a transaction.
 fn failing<'a, E: std::fmt::Display>(
@@ -341,8 +342,15 @@ fn failing<'a, E: std::fmt::Display>(
     }
 }
 
-fn compress(deflate: &mut Compress, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    deflate.reset();
+/// One zlib stream of `bytes`, with the store's compressor made or reset and reused.
+fn compress(deflate: &mut Option<Compress>, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let deflate = match deflate {
+        Some(deflate) => {
+            deflate.reset();
+            deflate
+        }
+        None => deflate.insert(deflater()),
+    };
     let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
     loop {
         let read = usize::try_from(deflate.total_in()).unwrap_or(bytes.len());
@@ -473,7 +481,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            deflate: deflater(),
+            deflate: None,
         })
     }
 
@@ -491,7 +499,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            deflate: deflater(),
+            deflate: None,
         })
     }
 
