@@ -61,14 +61,18 @@ pub(crate) async fn get(
         .await
         .map_err(|e| classify(&req.url, e, config))?;
     let status = response.status();
-    let headers = response.headers().clone();
+    // What is kept of the headers, taken before the body consumes the response.
+    let headers = response.headers();
+    let content_type = header(headers, CONTENT_TYPE.as_str());
+    let etag = header(headers, ETAG.as_str());
+    let last_modified = header(headers, LAST_MODIFIED.as_str());
     let fetched = |bytes: Vec<u8>, final_url: String| Fetched {
         url: req.url.clone(),
         final_url,
         status: status.as_u16(),
-        content_type: header(&headers, CONTENT_TYPE.as_str()),
-        etag: header(&headers, ETAG.as_str()),
-        last_modified: header(&headers, LAST_MODIFIED.as_str()),
+        content_type: content_type.clone(),
+        etag,
+        last_modified,
         bytes,
         fetched_at: crate::pipeline::now_utc(),
         not_modified: status == StatusCode::NOT_MODIFIED,
@@ -82,17 +86,17 @@ pub(crate) async fn get(
         return Err(FetchError::Status {
             url: req.url.clone(),
             status: status.as_u16(),
-            retry_after: header(&headers, RETRY_AFTER.as_str())
+            retry_after: header(response.headers(), RETRY_AFTER.as_str())
                 .and_then(|v| super::retry::parse_retry_after(&v, SystemTime::now())),
         });
     }
     let (limit, truncate) = match purpose {
         Purpose::Page => {
-            if let Some(content_type) = header(&headers, CONTENT_TYPE.as_str()) {
-                if clearly_not_html(&content_type) {
+            if let Some(content_type) = &content_type {
+                if clearly_not_html(content_type) {
                     return Err(FetchError::NotHtml {
                         url: req.url.clone(),
-                        content_type,
+                        content_type: content_type.clone(),
                     });
                 }
             }
