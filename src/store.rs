@@ -768,6 +768,19 @@ impl Store {
         Ok(())
     }
 
+    /// A 304, or a 200 whose body hashes as the stored version, that says nothing new
+    /// besides the time: the stored state is already that status, no error, not suspect,
+    /// the same validators. Only `checked_at` is written (one column, no trigger to run).
+    pub fn save_checked_at(&mut self, url: &str, checked_at: &str) -> Result<(), StoreError> {
+        exec(
+            &self.conn,
+            "UPDATE pages SET checked_at = ?2 WHERE url = ?1",
+            params![url, checked_at],
+        )
+        .map_err(self.err(format!("cannot save the state of {url}")))?;
+        Ok(())
+    }
+
     /// A failed attempt (HTTP error, timeout, refused): only the attempt is recorded; the
     /// stored version and its records stay as they were.
     pub fn save_failure(
@@ -1458,6 +1471,28 @@ mod tests {
             store.listing(list, "bb", moved).unwrap().as_deref(),
             Some(r#"{"links":[1]}"#)
         );
+    }
+
+    #[test]
+    fn a_check_that_says_nothing_new_moves_only_the_check_time() {
+        let (_dir, mut store) = store();
+        let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+            .unwrap();
+        let generation = store.outputs_generation().unwrap();
+        let before = store.page(URL).unwrap().unwrap();
+        store.save_checked_at(URL, "2026-11-02T00:00:00Z").unwrap();
+        let after = store.page(URL).unwrap().unwrap();
+        assert_eq!(after.checked_at.as_deref(), Some("2026-11-02T00:00:00Z"));
+        assert_eq!(
+            PageState {
+                checked_at: before.checked_at.clone(),
+                ..after
+            },
+            before
+        );
+        assert_eq!(store.outputs_generation().unwrap(), generation);
     }
 
     #[test]

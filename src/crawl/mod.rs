@@ -279,19 +279,36 @@ struct Checked {
     at: String,
     etag: Option<String>,
     last_modified: Option<String>,
+    /// The stored state says all this already but the time: the usual nightly case.
+    only_the_time: bool,
 }
 
 impl Checked {
-    fn of(f: &Fetched) -> Checked {
+    /// `f`'s answer, beside what the store knew of the page — when that is still what the
+    /// store holds: an article's state is (a run takes each article once), a list page's
+    /// may not be (two sources can share a list page), so lists pass None.
+    fn of(f: &Fetched, state: Option<&PageState>) -> Checked {
+        let same =
+            |sent: &Option<String>, stored: &Option<String>| sent.is_none() || sent == stored;
         Checked {
             status: f.status,
             at: f.fetched_at.clone(),
             etag: f.etag.clone(),
             last_modified: f.last_modified.clone(),
+            only_the_time: state.is_some_and(|s| {
+                s.status == Some(f.status)
+                    && s.error.is_none()
+                    && !s.suspect
+                    && same(&f.etag, &s.etag)
+                    && same(&f.last_modified, &s.last_modified)
+            }),
         }
     }
 
     fn save(&self, store: &mut Store, url: &str) -> Result<(), StoreError> {
+        if self.only_the_time {
+            return store.save_checked_at(url, &self.at);
+        }
         store.save_unchanged(
             url,
             self.status,
@@ -397,7 +414,10 @@ fn prejudge_article(state: Option<PageState>, result: Result<Fetched, FetchError
                 at: fetched.fetched_at,
             }));
         }
-        return Judged::Done(ArticleVerdict::Unchanged(Checked::of(&fetched)));
+        return Judged::Done(ArticleVerdict::Unchanged(Checked::of(
+            &fetched,
+            state.as_ref(),
+        )));
     }
     if !(200..300).contains(&fetched.status) {
         return Judged::Done(ArticleVerdict::Failed(Failure {
@@ -407,7 +427,10 @@ fn prejudge_article(state: Option<PageState>, result: Result<Fetched, FetchError
         }));
     }
     if stored_sha.is_some_and(|stored| stored == sha256_hex(&fetched.bytes)) {
-        return Judged::Done(ArticleVerdict::Unchanged(Checked::of(&fetched)));
+        return Judged::Done(ArticleVerdict::Unchanged(Checked::of(
+            &fetched,
+            state.as_ref(),
+        )));
     }
     Judged::Extract { fetched, state }
 }
@@ -589,14 +612,14 @@ fn judge_list(
                 return Ok(no_copy(&f));
             };
             if let Some(read) = kept(&sha, &f.final_url)? {
-                return Ok(ListVerdict::Unchanged(Checked::of(&f), read));
+                return Ok(ListVerdict::Unchanged(Checked::of(&f, None), read));
             }
             let stored = lock_ignoring_poison(reader).raw(key, &sha)?;
             match stored {
                 Some(stored) => {
                     let content_type = stored.content_type.as_deref();
                     let read = parse(&stored.bytes, content_type, &f.final_url, sha);
-                    ListVerdict::Unchanged(Checked::of(&f), read)
+                    ListVerdict::Unchanged(Checked::of(&f, None), read)
                 }
                 None => no_copy(&f),
             }
@@ -613,7 +636,7 @@ fn judge_list(
                     Some(read) => read,
                     None => parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha),
                 };
-                ListVerdict::Unchanged(Checked::of(&f), read)
+                ListVerdict::Unchanged(Checked::of(&f, None), read)
             } else {
                 let read = parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha);
                 ListVerdict::Version(snapshot(f), read)
@@ -1131,5 +1154,78 @@ pub fn reparse_main(args: ReparseArgs) -> ExitCode {
             eprintln!("minsheng reparse: {e}");
             e.exit_code()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::PageKind;
+
+    const URL: &str = "http://www.wencheng.gov.cn/art/2024/8/28/art_1229265580_59001.html";
+
+    fn answer(status: u16, etag: Option<&str>) -> Fetched {
+        Fetched {
+            url: URL.into(),
+            final_url: URL.into(),
+            status,
+            content_type: None,
+            etag: etag.map(str::to_string),
+            last_modified: None,
+            bytes: Vec::new(),
+            fetched_at: "2026-11-29T00:00:00Z".into(),
+            not_modified: status == 304,
+        }
+    }
+
+    fn stored(status: u16, etag: Option<&str>, error: Option<&str>, suspect: bool) -> PageState {
+        PageState {
+            url: URL.into(),
+            kind: PageKind::Article,
+            source: "文成".into(),
+            publisher: None,
+            etag: etag.map(str::to_string),
+            last_modified: Some("Wed, 28 Aug 2024 08:34:00 GMT".into()),
+            sha256: Some("ab".into()),
+            status: Some(status),
+            checked_at: Some("2026-11-28T00:00:00Z".into()),
+            error: error.map(str::to_string),
+            suspect,
+            has_records: true,
+        }
+    }
+
+    #[test]
+    fn only_the_check_time_is_written_when_the_answer_says_nothing_new() {
+        let only_time =
+            |f: Fetched, s: Option<PageState>| Checked::of(&f, s.as_ref()).only_the_time;
+        let ok = stored(304, Some("\"a\""), None, false);
+        assert!(only_time(answer(304, Some("\"a\"")), Some(ok.clone())));
+        assert!(
+            only_time(answer(304, None), Some(ok.clone())),
+            "no validator sent"
+        );
+        assert!(
+            !only_time(answer(304, Some("\"b\"")), Some(ok.clone())),
+            "a new ETag"
+        );
+        assert!(
+            !only_time(answer(200, Some("\"a\"")), Some(ok)),
+            "another status"
+        );
+        let failed = stored(304, Some("\"a\""), Some("HTTP 500"), false);
+        assert!(
+            !only_time(answer(304, Some("\"a\"")), Some(failed)),
+            "an error to clear"
+        );
+        let suspect = stored(304, Some("\"a\""), None, true);
+        assert!(
+            !only_time(answer(304, Some("\"a\"")), Some(suspect)),
+            "a suspect mark to clear"
+        );
+        assert!(
+            !only_time(answer(304, Some("\"a\"")), None),
+            "nothing known"
+        );
     }
 }
