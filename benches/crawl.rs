@@ -4,7 +4,9 @@
 //!
 //! The politeness bound is the busiest host's requests × delay (7 × 200 ms = 1.4 s): no polite
 //! crawler can finish sooner. The run should take at most 1.15× that, and its CPU time should
-//! stay under 10% of the wall time (waiting must not spin).
+//! stay under 10% of the wall time (waiting must not spin). Each round also measures the
+//! floor: the same requests, paced the same, through a bare reqwest client, and a bare parse
+//! of every page — what no crawler of these sites can spend less than.
 //!
 //! Run: `cargo bench --bench crawl`. The sites are served by this same binary re-started as a
 //! child process, so the CPU time measured (the process CPU clock) is the crawler's alone. Five
