@@ -1581,25 +1581,26 @@ mod tests {
         assert_eq!(store.exported_generation("/out").unwrap(), Some(5));
     }
 
-    #[test]
-    fn a_version_1_store_moves_its_reports_to_the_version_2_table() {
+    /// A store holding the seed article, closed after `sql` set it back to an older schema.
+    fn seed_store_set_back(sql: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("minsheng.db");
-        {
-            let mut store = Store::open(&db).unwrap();
-            let s1 = snap(SEED, "2026-11-01T00:00:00Z");
-            store
-                .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
-                .unwrap();
-            store
-                .conn
-                .execute_batch(
-                    "UPDATE pages SET report = (SELECT report FROM reports WHERE url = pages.url);
-                     DROP TABLE reports; DROP TABLE outputs; DROP TABLE exports;
-                     PRAGMA user_version = 1;",
-                )
-                .unwrap();
-        }
+        let mut store = Store::open(&db).unwrap();
+        let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+        store
+            .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
+            .unwrap();
+        store.conn.execute_batch(sql).unwrap();
+        (dir, db)
+    }
+
+    #[test]
+    fn a_version_1_store_moves_its_reports_to_the_version_2_table() {
+        let (_dir, db) = seed_store_set_back(
+            "UPDATE pages SET report = (SELECT report FROM reports WHERE url = pages.url);
+             DROP TABLE reports; DROP TABLE outputs; DROP TABLE exports;
+             PRAGMA user_version = 1;",
+        );
         let store = Store::open(&db).unwrap();
         assert_eq!(
             store.outputs_generation().unwrap(),
@@ -1623,22 +1624,10 @@ mod tests {
 
     #[test]
     fn a_version_2_store_gains_the_list_links_and_the_source_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("minsheng.db");
+        let (_dir, db) = seed_store_set_back(
+            "DROP TABLE list_links; DROP INDEX page_by_source; PRAGMA user_version = 2;",
+        );
         let list = "http://www.wencheng.gov.cn/col/col1229265580/index.html";
-        {
-            let mut store = Store::open(&db).unwrap();
-            let s1 = snap(SEED, "2026-11-01T00:00:00Z");
-            store
-                .save_article("文成", None, &s1, &report(&s1), &s1.fetched_at)
-                .unwrap();
-            store
-                .conn
-                .execute_batch(
-                    "DROP TABLE list_links; DROP INDEX page_by_source; PRAGMA user_version = 2;",
-                )
-                .unwrap();
-        }
         let mut store = Store::open(&db).unwrap();
         let version: i64 = store
             .conn

@@ -267,8 +267,10 @@ fn snapshot(f: Fetched) -> Snapshot {
     }
 }
 
-fn lock_ignoring_poison(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
-    store
+/// The value behind `mutex`, also after a thread panicked holding it: every value the crawl
+/// guards stays consistent between statements (a set, counters, a store connection).
+fn lock_ignoring_poison<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -698,16 +700,11 @@ struct Run {
 impl Run {
     /// True the first time `url` is claimed in this run.
     fn claim(&self, url: &str) -> bool {
-        self.claimed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(url.to_string())
+        lock_ignoring_poison(&self.claimed).insert(url.to_string())
     }
 
     fn summary(&self) -> MutexGuard<'_, Summary> {
-        self.summary
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock_ignoring_poison(&self.summary)
     }
 
     /// Runs `job` in one of the CPU slots, so that no hash or parse ever holds the thread
@@ -765,10 +762,7 @@ impl Run {
                 }
             }
         }
-        let retries = self
-            .retries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        let retries = lock_ignoring_poison(&self.retries)
             .remove(&src.name)
             .unwrap_or_default();
         for url in retries {

@@ -57,10 +57,7 @@ impl Workers {
 /// hears None) and the thread goes on with the next.
 fn work(queue: &Mutex<mpsc::Receiver<Job>>) {
     loop {
-        let next = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(poisoned) => poisoned.into_inner().recv(),
-        };
+        let next = super::lock_ignoring_poison(queue).recv();
         match next {
             Ok(job) => {
                 let _ = catch_unwind(AssertUnwindSafe(job));
