@@ -90,9 +90,10 @@ pub struct FetchConfig {
     /// Largest robots.txt `Crawl-delay` honoured. Default 60 s: a larger value (some sites say
     /// 3600) would hold one scrape for hours; such a host still gets one request a minute.
     pub max_crawl_delay: Duration,
-    /// Host names resolved to fixed addresses instead of through DNS (reqwest's `resolve`
-    /// override; the port of the URL is used). Default none. Tests map site names to
-    /// 127.0.0.1 with it; operators can pin a site whose DNS is unreliable.
+    /// Host names resolved to fixed addresses instead of through DNS (like curl's
+    /// `--resolve`; the port of the URL is used). Default none. Tests map site names to
+    /// 127.0.0.1 with it; operators can pin a site whose DNS is unreliable. The network
+    /// address policy applies to these addresses as to any other.
     pub resolve: Vec<(String, SocketAddr)>,
     /// Socket addresses (IP and port, matched exactly) that the network address policy takes
     /// for public ones. Default none, and not settable from the command line or a crawl

@@ -144,13 +144,11 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
 /// `64:ff9b::a.b.c.d` (RFC 6052) and 6to4 `2002:AABB:CCDD::` (RFC 3056).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
-    let tail = || Ipv4Addr::from((u32::from(s[6]) << 16) | u32::from(s[7]));
-    if s[..5] == [0; 5] && s[5] == 0xffff {
-        Some(tail())
-    } else if s[..6] == [0; 6] && !ip.is_unspecified() && !ip.is_loopback() {
-        Some(tail())
-    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        Some(tail())
+    let mapped = s[..5] == [0; 5] && s[5] == 0xffff;
+    let compatible = s[..6] == [0; 6] && !ip.is_unspecified() && !ip.is_loopback();
+    let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    if mapped || compatible || nat64 {
+        Some(Ipv4Addr::from((u32::from(s[6]) << 16) | u32::from(s[7])))
     } else if s[0] == 0x2002 {
         Some(Ipv4Addr::from((u32::from(s[1]) << 16) | u32::from(s[2])))
     } else {

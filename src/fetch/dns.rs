@@ -34,8 +34,11 @@ struct Inner {
     /// `FetchConfig::resolve`, by lower-case name.
     fixed: HashMap<String, Arc<[IpAddr]>>,
     /// What DNS answered, by lower-case name.
-    answers: Mutex<HashMap<String, Arc<OnceCell<Arc<[IpAddr]>>>>>,
+    answers: Mutex<HashMap<String, Answer>>,
 }
+
+/// One name's answer, filled by the first lookup that succeeds.
+type Answer = Arc<OnceCell<Arc<[IpAddr]>>>;
 
 impl Pinned {
     /// Answers `fixed` names from the configuration (the ports there are not used: the URL's

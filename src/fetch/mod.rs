@@ -222,7 +222,7 @@ impl Fetcher {
         for ip in ips.iter() {
             let class = self.inner.policy.class(*ip, port(url));
             if !allowed.contains(class) {
-                tracing::warn!(url = %raw, address = %ip, ?class, "address refused");
+                tracing::warn!(url = %url, address = %ip, ?class, "address refused");
                 return Err(FetchError::AddressRefused {
                     url: raw.to_string(),
                     host: url.host_str().unwrap_or_default().to_string(),
@@ -286,6 +286,8 @@ impl Fetcher {
             url = match url.join(&location) {
                 Ok(next) => next,
                 Err(e) => {
+                    // The server's text, escaped: it goes into messages and logs.
+                    let location = location.escape_debug().to_string();
                     let invalid = FetchError::InvalidUrl {
                         url: location.clone(),
                         reason: e.to_string(),
@@ -297,7 +299,7 @@ impl Fetcher {
                 return Err(redirected(e, url.as_str()));
             }
             redirects += 1;
-            tracing::debug!(url = %req.url, to = %url, redirects, "following a redirect");
+            tracing::debug!(to = %url, redirects, "following a redirect");
         }
     }
 
@@ -415,7 +417,7 @@ impl Fetcher {
             if wait >= clock.left() || !self.inner.budget.take() {
                 return Err(error);
             }
-            tracing::debug!(url = %req.url, %error, ?wait, attempt = failed + 1, "retrying");
+            tracing::debug!(url = %url, %error, ?wait, attempt = failed + 1, "retrying");
             tokio::time::sleep(wait).await;
             clock.spend(wait);
         }
