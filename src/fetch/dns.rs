@@ -140,4 +140,14 @@ mod tests {
         let ips = pinned.lookup("127.0.0.9").await.unwrap();
         assert_eq!(ips.to_vec(), vec!["127.0.0.9".parse::<IpAddr>().unwrap()]);
     }
+
+    #[tokio::test]
+    async fn the_first_answer_is_kept_and_handed_to_every_later_asker() {
+        // The same allocation, not a second lookup: what the policy checked is what reqwest
+        // connects to.
+        let pinned = Pinned::default();
+        let first = pinned.lookup("127.0.0.9").await.unwrap();
+        let again = pinned.clone().lookup("127.0.0.9.").await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+    }
 }
