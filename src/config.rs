@@ -56,9 +56,16 @@ pub struct FetchConfig {
     pub obey_robots: bool,
     /// Time to establish a connection. Default 10 s.
     pub connect_timeout: Duration,
-    /// Time for a whole request, body included. Default 60 s: county servers are slow, but a
+    /// Time for one request, body included. Default 60 s: county servers are slow, but a
     /// stalled one must not hold the run.
     pub timeout: Duration,
+    /// Time one URL may take in all: every attempt and every redirect hop, and the waits
+    /// between attempts (not the wait for the host's turn behind other URLs, nor robots.txt,
+    /// which has a limit of its own). Default 120 s: one full-length attempt (`timeout`) and
+    /// a second one, where four attempts of a server that dribbles a byte at a time used to
+    /// hold a URL for four minutes. An attempt is cut short to fit; none starts without time
+    /// left for it.
+    pub max_url_time: Duration,
     /// Largest body accepted, counted on decompressed bytes while streaming. Default 20 MiB:
     /// the largest real progress page seen is far below; a decompression bomb stops here.
     pub max_body_bytes: u64,
@@ -68,7 +75,11 @@ pub struct FetchConfig {
     pub max_attempts: u32,
     /// First backoff delay; doubled per attempt, with jitter. Default 500 ms.
     pub backoff_base: Duration,
-    /// Longest wait between attempts, `Retry-After` included. Default 60 s.
+    /// Longest wait between attempts, and the cap of every `Retry-After` (seconds of any
+    /// size, or a far-off date): the URL waits at most this long before its next attempt, and
+    /// so does the rest of its host. Default 60 s: a server that asks for an hour gets a
+    /// minute and then its last attempts, within `max_url_time`, rather than a run that
+    /// waits for it.
     pub backoff_max: Duration,
     /// Retries allowed in one run over all URLs. Default 200: a site that is down costs a few
     /// retries, not hours.
@@ -79,10 +90,17 @@ pub struct FetchConfig {
     /// Largest robots.txt `Crawl-delay` honoured. Default 60 s: a larger value (some sites say
     /// 3600) would hold one scrape for hours; such a host still gets one request a minute.
     pub max_crawl_delay: Duration,
-    /// Host names resolved to fixed addresses instead of through DNS (reqwest's `resolve`
-    /// override; the port of the URL is used). Default none. Tests map site names to
-    /// 127.0.0.1 with it; operators can pin a site whose DNS is unreliable.
+    /// Host names resolved to fixed addresses instead of through DNS (like curl's
+    /// `--resolve`; the port of the URL is used). Default none. Tests map site names to
+    /// 127.0.0.1 with it; operators can pin a site whose DNS is unreliable. The network
+    /// address policy applies to these addresses as to any other.
     pub resolve: Vec<(String, SocketAddr)>,
+    /// Socket addresses (IP and port, matched exactly) that the network address policy takes
+    /// for public ones. Default none, and not settable from the command line or a crawl
+    /// config: the in-process tests need one server on 127.0.0.1 to play a site on the
+    /// internet, so that they can show such a site being refused a loopback or private
+    /// address. Nothing else is exempt from the policy (see `fetch::address`).
+    pub count_as_public: Vec<SocketAddr>,
 }
 
 impl Default for FetchConfig {
@@ -97,6 +115,7 @@ impl Default for FetchConfig {
             obey_robots: true,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
+            max_url_time: Duration::from_secs(120),
             max_body_bytes: 20 * 1024 * 1024,
             max_redirects: 10,
             max_attempts: 4,
@@ -106,6 +125,7 @@ impl Default for FetchConfig {
             robots_max_bytes: 500 * 1024,
             max_crawl_delay: Duration::from_secs(60),
             resolve: Vec::new(),
+            count_as_public: Vec::new(),
         }
     }
 }

@@ -6,6 +6,10 @@
 //! with `FetchConfig::resolve`. Delays and timeouts are short (see `config`).
 
 mod support;
+// Issue 11's network attacks (address policy, redirect hops, Referer, tarpit, Retry-After),
+// in a file of their own: this one is long enough.
+#[path = "fetch/safety.rs"]
+mod safety;
 
 use minsheng::config::{FetchConfig, ScrapeOptions};
 use minsheng::fetch::{FetchError, Fetcher, Request};

@@ -1,35 +1,51 @@
-//! One HTTP GET with reqwest, and nothing else: no retries, no waiting (see `retry` and
-//! `politeness`). Builds the client once from [`FetchConfig`]; reads the body as a stream so
-//! that the size limit counts decompressed bytes (reqwest decodes gzip / brotli / deflate
-//! transparently) and a decompression bomb stops at `max_body_bytes + 1`.
+//! One HTTP request with reqwest, and nothing else: no retries, no waiting (see `retry` and
+//! `politeness`), no redirects followed (a redirect is an [`Answer`] for the fetcher, which
+//! makes each hop a request of its own). Builds the client once from [`FetchConfig`]; reads
+//! the body as a stream so that the size limit counts decompressed bytes (reqwest decodes
+//! gzip / brotli / deflate transparently) and a decompression bomb stops at
+//! `max_body_bytes + 1`.
+//!
+//! The client resolves names only through the fetcher's pinned answers (`dns.rs`), and never
+//! sends a Referer: the page a link was found on is nobody else's business, least of all a
+//! host a redirect leads to (the full URL, query included, used to go along).
 
+use super::dns::Pinned;
 use super::error::FetchError;
 use super::{Fetched, Request};
 use crate::config::FetchConfig;
 use futures_util::StreamExt;
 use reqwest::header::{
-    HeaderMap, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    HeaderMap, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    RETRY_AFTER,
 };
 use reqwest::StatusCode;
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 use url::Url;
 
-/// Builds the one client of a `Fetcher`.
-pub(crate) fn build(config: &FetchConfig) -> Result<reqwest::Client, FetchError> {
-    let mut builder = reqwest::Client::builder()
+/// Builds the one client of a `Fetcher`, resolving through `dns`.
+pub(crate) fn build(config: &FetchConfig, dns: Pinned) -> Result<reqwest::Client, FetchError> {
+    reqwest::Client::builder()
         .user_agent(config.user_agent.as_str())
         .connect_timeout(config.connect_timeout)
         .timeout(config.timeout)
-        .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .dns_resolver(Arc::new(dns))
         .gzip(true)
         .brotli(true)
-        .deflate(true);
-    for (name, addr) in &config.resolve {
-        builder = builder.resolve(name, *addr);
-    }
-    builder
+        .deflate(true)
         .build()
         .map_err(|e| FetchError::Config { reason: causes(&e) })
+}
+
+/// What one request brought.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// A response that ends the URL's hops (2xx, or 304).
+    Done(Fetched),
+    /// A redirect (301, 302, 303, 307, 308) to this `Location`, as the server wrote it.
+    Redirect(String),
 }
 
 /// What the response must be.
@@ -41,26 +57,38 @@ pub(crate) enum Purpose {
     Robots,
 }
 
-/// Sends one GET and reads the body.
+/// Sends one GET, with `timeout` for the whole of it, and reads the body unless it is a
+/// redirect.
 pub(crate) async fn get(
     client: &reqwest::Client,
     config: &FetchConfig,
     url: &Url,
     req: &Request,
     purpose: Purpose,
-) -> Result<Fetched, FetchError> {
-    let mut builder = client.get(url.clone());
+    timeout: Duration,
+) -> Result<Answer, FetchError> {
+    let to_error = |e| classify(&req.url, e, config, timeout);
+    let mut builder = client.get(url.clone()).timeout(timeout);
     if let Some(etag) = &req.etag {
         builder = builder.header(IF_NONE_MATCH, etag.as_str());
     }
     if let Some(date) = &req.last_modified {
         builder = builder.header(IF_MODIFIED_SINCE, date.as_str());
     }
-    let response = builder
-        .send()
-        .await
-        .map_err(|e| classify(&req.url, e, config))?;
+    let response = builder.send().await.map_err(to_error)?;
     let status = response.status();
+    if is_redirect(status) {
+        // A Location that is not text (raw UTF-8 from some servers) is read leniently; the
+        // URL parser percent-encodes it.
+        if let Some(location) = response.headers().get(LOCATION) {
+            let location = String::from_utf8_lossy(location.as_bytes())
+                .trim()
+                .to_string();
+            if !location.is_empty() {
+                return Ok(Answer::Redirect(location));
+            }
+        }
+    }
     // What is kept of the headers, taken before the body consumes the response.
     let headers = response.headers();
     let content_type = header(headers, CONTENT_TYPE.as_str());
@@ -77,17 +105,18 @@ pub(crate) async fn get(
         fetched_at: crate::pipeline::now_utc(),
         not_modified: status == StatusCode::NOT_MODIFIED,
     };
-    let final_url = response.url().to_string();
+    let final_url = url.to_string();
 
     if status == StatusCode::NOT_MODIFIED {
-        return Ok(fetched(Vec::new(), final_url));
+        return Ok(Answer::Done(fetched(Vec::new(), final_url)));
     }
     if !status.is_success() {
         return Err(FetchError::Status {
             url: req.url.clone(),
             status: status.as_u16(),
-            retry_after: header(response.headers(), RETRY_AFTER.as_str())
-                .and_then(|v| super::retry::parse_retry_after(&v, SystemTime::now())),
+            retry_after: header(response.headers(), RETRY_AFTER.as_str()).and_then(|v| {
+                super::retry::parse_retry_after(&v, SystemTime::now(), config.backoff_max)
+            }),
         });
     }
     let (limit, truncate) = match purpose {
@@ -104,18 +133,24 @@ pub(crate) async fn get(
         }
         Purpose::Robots => (config.robots_max_bytes, true),
     };
-    let bytes = read_body(response, &req.url, limit, truncate, config).await?;
-    Ok(fetched(bytes, final_url))
+    let bytes = read_body(response, limit, truncate, to_error, &req.url).await?;
+    Ok(Answer::Done(fetched(bytes, final_url)))
+}
+
+/// The statuses whose Location is followed (RFC 9110 §15.4; every request here is a GET, so
+/// 301/302/303 and 307/308 are all followed with a GET).
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 /// Reads the (decompressed) body, stopping as soon as it passes `limit`: an error for a
 /// page, a truncation for robots.txt.
 async fn read_body(
     response: reqwest::Response,
-    url: &str,
     limit: u64,
     truncate: bool,
-    config: &FetchConfig,
+    classify: impl Fn(reqwest::Error) -> FetchError,
+    url: &str,
 ) -> Result<Vec<u8>, FetchError> {
     let limit_usize = usize::try_from(limit).unwrap_or(usize::MAX);
     // Content-Length is the size on the wire; reqwest drops it when it decompresses, so a
@@ -136,7 +171,7 @@ async fn read_body(
     );
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| classify(url, e, config))?;
+        let chunk = chunk.map_err(&classify)?;
         if body.len().saturating_add(chunk.len()) > limit_usize {
             if truncate {
                 let room = limit_usize.saturating_sub(body.len());
@@ -190,22 +225,16 @@ pub(crate) fn clearly_not_html(content_type: &str) -> bool {
     }
 }
 
-/// Maps a reqwest error onto what it means for the caller.
-fn classify(url: &str, e: reqwest::Error, config: &FetchConfig) -> FetchError {
+/// Maps a reqwest error onto what it means for the caller; `timeout` is the request's.
+fn classify(url: &str, e: reqwest::Error, config: &FetchConfig, timeout: Duration) -> FetchError {
     let url = url.to_string();
     if e.is_timeout() {
         let after = if e.is_connect() {
-            config.connect_timeout
+            config.connect_timeout.min(timeout)
         } else {
-            config.timeout
+            timeout
         };
         return FetchError::Timeout { url, after };
-    }
-    if e.is_redirect() {
-        return FetchError::TooManyRedirects {
-            url,
-            max: config.max_redirects,
-        };
     }
     let reason = causes(&e);
     if e.is_connect() {

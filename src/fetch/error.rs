@@ -2,7 +2,9 @@
 //! which concerns the client as a whole), so a message never has to be matched on: callers
 //! ask [`FetchError::status`], [`FetchError::is_retryable`] and [`FetchError::url`].
 
+use super::address::AddressClass;
 use std::fmt;
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// A failed fetch. `Display` is one line: `URL: reason`; [`FetchError::reason`] is the
@@ -44,6 +46,24 @@ pub enum FetchError {
     RobotsUnavailable { url: String, cause: Box<FetchError> },
     /// Any other failure of the HTTP client.
     Http { url: String, reason: String },
+    /// The network address policy refused the host: it is (or resolves to) an address of a
+    /// class the source's start URL is not in (see `fetch::address`). Nothing was sent.
+    AddressRefused {
+        url: String,
+        /// The host as the URL names it (a name, or the address itself).
+        host: String,
+        address: IpAddr,
+        class: AddressClass,
+    },
+    /// The URL's time limit (`max_url_time`, all attempts and redirects) ran out.
+    OutOfTime { url: String, limit: Duration },
+    /// A redirect was followed and the request it led to failed: `to` is where, `cause` why.
+    /// `status()`, `retry_after()` and `is_retryable()` are those of the cause.
+    Redirected {
+        url: String,
+        to: String,
+        cause: Box<FetchError>,
+    },
 }
 
 impl FetchError {
@@ -63,7 +83,10 @@ impl FetchError {
             | FetchError::Decode { url, .. }
             | FetchError::Disallowed { url }
             | FetchError::RobotsUnavailable { url, .. }
-            | FetchError::Http { url, .. } => url,
+            | FetchError::Http { url, .. }
+            | FetchError::AddressRefused { url, .. }
+            | FetchError::OutOfTime { url, .. }
+            | FetchError::Redirected { url, .. } => url,
         }
     }
 
@@ -84,7 +107,10 @@ impl FetchError {
             | FetchError::Decode { url, .. }
             | FetchError::Disallowed { url }
             | FetchError::RobotsUnavailable { url, .. }
-            | FetchError::Http { url, .. } => *url = new.to_string(),
+            | FetchError::Http { url, .. }
+            | FetchError::AddressRefused { url, .. }
+            | FetchError::OutOfTime { url, .. }
+            | FetchError::Redirected { url, .. } => *url = new.to_string(),
         }
         e
     }
@@ -93,6 +119,7 @@ impl FetchError {
     pub fn status(&self) -> Option<u16> {
         match self {
             FetchError::Status { status, .. } => Some(*status),
+            FetchError::Redirected { cause, .. } => cause.status(),
             _ => None,
         }
     }
@@ -101,18 +128,21 @@ impl FetchError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             FetchError::Status { retry_after, .. } => *retry_after,
+            FetchError::Redirected { cause, .. } => cause.retry_after(),
             _ => None,
         }
     }
 
     /// Whether trying again later may succeed: connect errors, timeouts, dropped
-    /// connections, 429 and 5xx. Other 4xx, limits and refusals will not change.
+    /// connections, 429 and 5xx. Other 4xx, limits and refusals will not change (a refused
+    /// address and a URL out of time among them).
     pub fn is_retryable(&self) -> bool {
         match self {
             FetchError::Connect { .. }
             | FetchError::Timeout { .. }
             | FetchError::Network { .. } => true,
             FetchError::Status { status, .. } => *status == 429 || (500..600).contains(status),
+            FetchError::Redirected { cause, .. } => cause.is_retryable(),
             _ => false,
         }
     }
@@ -155,6 +185,37 @@ impl FetchError {
                 cause.reason()
             ),
             FetchError::Http { reason, .. } => format!("request failed: {reason}"),
+            FetchError::AddressRefused {
+                host,
+                address,
+                class,
+                ..
+            } => {
+                let at = if host.trim_matches(['[', ']']) == address.to_string() {
+                    format!("{address}")
+                } else {
+                    format!("{host} at {address}")
+                };
+                format!(
+                    "refused to connect to {at}: {}, which only a source whose start URL is at such an address may reach",
+                    class.describe()
+                )
+            }
+            FetchError::OutOfTime { limit, .. } => format!(
+                "gave up after {}, the time allowed for one URL (all attempts and redirects)",
+                human(*limit)
+            ),
+            FetchError::Redirected { to, cause, .. } => {
+                format!("redirected to {to}: {}", cause.reason())
+            }
+        }
+    }
+
+    /// The error itself, or for a failure after a redirect the failure it led to.
+    pub(crate) fn innermost(&self) -> &FetchError {
+        match self {
+            FetchError::Redirected { cause, .. } => cause.innermost(),
+            other => other,
         }
     }
 }
@@ -213,5 +274,45 @@ mod tests {
             after: Duration::from_millis(1500),
         };
         assert_eq!(timeout.reason(), "timed out after 1.5s");
+    }
+
+    #[test]
+    fn refused_address_names_the_host_the_address_and_the_class() {
+        let refused = FetchError::AddressRefused {
+            url: "http://metadata.test/latest/".into(),
+            host: "metadata.test".into(),
+            address: "169.254.169.254".parse().unwrap(),
+            class: AddressClass::Metadata,
+        };
+        assert_eq!(
+            refused.to_string(),
+            "http://metadata.test/latest/: refused to connect to metadata.test at 169.254.169.254: a cloud metadata service address, which only a source whose start URL is at such an address may reach"
+        );
+        assert!(!refused.is_retryable());
+        let literal = FetchError::AddressRefused {
+            url: "http://[fd00:ec2::254]/".into(),
+            host: "[fd00:ec2::254]".into(),
+            address: "fd00:ec2::254".parse().unwrap(),
+            class: AddressClass::Metadata,
+        };
+        assert!(literal
+            .reason()
+            .starts_with("refused to connect to fd00:ec2::254: "));
+    }
+
+    #[test]
+    fn failure_after_a_redirect_says_where_and_answers_as_its_cause() {
+        let e = FetchError::Redirected {
+            url: "http://a.test/old".into(),
+            to: "http://b.test/new".into(),
+            cause: Box::new(status(503)),
+        };
+        assert_eq!(
+            e.to_string(),
+            "http://a.test/old: redirected to http://b.test/new: HTTP 503 Service Unavailable"
+        );
+        assert_eq!(e.status(), Some(503));
+        assert!(e.is_retryable());
+        assert_eq!(e.innermost(), &status(503));
     }
 }

@@ -6,6 +6,8 @@
 //! What a fetch outcome means (RFC 9309 §2.3.1, as Google applies it):
 //! - 2xx: the rules in the body (the first `robots_max_bytes` of it);
 //! - 4xx other than 429, too many redirects: no robots.txt, everything allowed;
+//! - a redirect is followed like a page's (address policy, the hop host's politeness), and
+//!   what it ends in counts;
 //! - 5xx, 429, connect errors, timeouts (after retries): unreachable, so complete disallow;
 //!   the error says why and `--ignore-robots` overrides.
 
@@ -82,7 +84,8 @@ pub(crate) fn interpret(agent: &str, fetched: Result<Fetched, FetchError>) -> Ou
             // texting_robots' parser is forgiving; what it still rejects holds no usable rule.
             Err(_) => Rules::AllowAll,
         })),
-        Err(e) => match &e {
+        // Through a redirect too: a robots.txt that redirects to a 404 is a missing one.
+        Err(e) => match e.innermost() {
             FetchError::Status { status, .. } if (400..500).contains(status) && *status != 429 => {
                 Ok(Arc::new(Rules::AllowAll))
             }

@@ -4,7 +4,8 @@
 //! its own tokio runtime (so sync tests that start their own runtime, and the built binary,
 //! can use it alike), never looks a name up and never reverse-resolves. Routes are set per
 //! test and may change while it runs; every request is recorded with its path, arrival and
-//! finish times, headers and Host header. Unknown paths answer 404.
+//! finish times, headers and Host header. Unknown paths answer 404. [`ConnectTally`] counts
+//! bare TCP connections, for the tests that show an address was never even connected to.
 //!
 //! ```ignore
 //! let server = Server::start();
@@ -23,6 +24,7 @@ use axum::Router;
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -40,6 +42,9 @@ pub enum Reply {
     Sequence(Vec<Reply>),
     /// Waits (a stalled or slow server), then answers.
     Stall { wait: Duration, then: Box<Reply> },
+    /// 200 with the headers sent at once and then `body` one byte every `every`: a tarpit,
+    /// which never lets a read time out on its own.
+    Dribble { body: Vec<u8>, every: Duration },
 }
 
 impl Reply {
@@ -87,6 +92,14 @@ impl Reply {
         }
     }
 
+    /// A tarpit: `body` one byte every `every` (see [`Reply::Dribble`]).
+    pub fn dribble(body: impl Into<Vec<u8>>, every: Duration) -> Reply {
+        Reply::Dribble {
+            body: body.into(),
+            every,
+        }
+    }
+
     pub fn sequence(replies: impl IntoIterator<Item = Reply>) -> Reply {
         Reply::Sequence(replies.into_iter().collect())
     }
@@ -116,6 +129,7 @@ impl Reply {
                 }
                 Reply::Sequence(replies)
             }
+            dribble @ Reply::Dribble { .. } => dribble,
         }
     }
 }
@@ -260,6 +274,77 @@ impl Drop for Server {
     }
 }
 
+/// A listener that only counts the TCP connections made to it (and closes them): where a
+/// test must show that no connection was even attempted, which a server's request log
+/// cannot (a refused request after connecting would leave no request behind).
+pub struct ConnectTally {
+    addr: SocketAddr,
+    count: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ConnectTally {
+    /// Listens on `ip`, port 0.
+    pub fn start_on(ip: IpAddr) -> ConnectTally {
+        let listener = TcpListener::bind(SocketAddr::new(ip, 0)).expect("bind a loopback port");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let addr = listener.local_addr().expect("local address");
+        let count = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (count, stop) = (count.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            count.fetch_add(1, Ordering::SeqCst);
+                            drop(stream);
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            })
+        };
+        ConnectTally {
+            addr,
+            count,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `http://IP:PORT/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Connections accepted so far (after a short wait, so that one made just now is in).
+    pub fn connections(&self) -> usize {
+        std::thread::sleep(Duration::from_millis(50));
+        self.count.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ConnectTally {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// A URL on 127.0.0.1 where nothing listens (the port was bound, then released).
 pub fn closed_port_url(path: &str) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
@@ -323,6 +408,20 @@ async fn answer(reply: Reply) -> Response<Body> {
             }
             Reply::Sequence(mut replies) => {
                 reply = replies.pop().unwrap_or(Reply::status(500));
+            }
+            Reply::Dribble { body, every } => {
+                let bytes =
+                    futures_util::stream::unfold(body.into_iter(), move |mut rest| async move {
+                        let byte = rest.next()?;
+                        tokio::time::sleep(every).await;
+                        Some((Ok::<_, std::io::Error>(vec![byte]), rest))
+                    });
+                let mut response = Response::new(Body::from_stream(bytes));
+                response.headers_mut().insert(
+                    "content-type",
+                    axum::http::HeaderValue::from_static("text/html"),
+                );
+                return response;
             }
             Reply::Fixed {
                 status,
