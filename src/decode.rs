@@ -233,9 +233,10 @@ fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> (String, usize) {
 /// chardetng's guess. GB2312/GBK guesses are widened to GB18030's superset only when GBK
 /// itself cannot decode the bytes (a page with characters outside GBK).
 fn sniff(bytes: &[u8]) -> &'static Encoding {
-    let mut detector = chardetng::EncodingDetector::new();
+    // ISO-2022-JP is never a county page's encoding; UTF-8 may be (an undeclared page).
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
-    let guess = detector.guess(None, true);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
     if guess == GBK {
         let (_, replaced) = decode_with(GBK, bytes);
         if replaced > 0 {

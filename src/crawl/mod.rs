@@ -39,7 +39,6 @@ use crate::record::PageReport;
 use crate::store::{PageKind, PageState, RecordChanges, ReparseInput, Snapshot, Store, StoreError};
 use config::{ConfigError, CrawlConfig, SourceConfig};
 use export::ExportError;
-use fs4::fs_std::FileExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use lists::{Filter, ListPage, Listing};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -212,24 +211,21 @@ pub fn lock_store(db: &Path) -> Result<StoreLock, CrawlError> {
         .truncate(false)
         .open(&lock)
         .map_err(|e| fail(e.to_string()))?;
-    match file.try_lock_exclusive() {
+    match file.try_lock() {
         Ok(()) => {
             // Only the holder writes: the pid is for the refusal message.
             let _ = file.set_len(0);
             let _ = writeln!(file, "{}", std::process::id());
             Ok(StoreLock { _file: file })
         }
-        Err(e)
-            if e.kind() == std::io::ErrorKind::WouldBlock
-                || e.raw_os_error() == fs4::lock_contended_error().raw_os_error() =>
-        {
+        Err(std::fs::TryLockError::WouldBlock) => {
             let holder = fs::read_to_string(&lock).unwrap_or_default();
             Err(CrawlError::Locked {
                 lock,
                 holder: holder.trim().to_string(),
             })
         }
-        Err(e) => Err(fail(e.to_string())),
+        Err(std::fs::TryLockError::Error(e)) => Err(fail(e.to_string())),
     }
 }
 

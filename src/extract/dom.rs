@@ -31,9 +31,11 @@
 
 use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
-use html5ever::{expanded_name, local_name, namespace_url, ns};
-use html5ever::{Attribute, ExpandedName, LocalName, Namespace, QualName};
+use html5ever::{expanded_name, local_name, ns};
+use html5ever::{Attribute, LocalName, QualName};
 use std::borrow::Cow;
+use std::cell::{Ref, RefCell};
+use std::sync::LazyLock;
 
 /// A node of a [`Document`]: its index in the node list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,7 +112,7 @@ impl Document {
     /// Parses a whole document, as `scraper::Html::parse_document` does (default options:
     /// scripting on, so `<noscript>` content is raw text).
     pub fn parse(html: &str) -> Document {
-        html5ever::parse_document(Builder::new(), Default::default()).one(html)
+        html5ever::parse_document(Sink(RefCell::new(Builder::new())), Default::default()).one(html)
     }
 
     /// The first element child of the document: the `<html>` element.
@@ -223,8 +225,7 @@ struct Builder {
 }
 
 /// What `elem_name` answers for a node that is not an element (the tree builder never asks).
-static NO_NAMESPACE: Namespace = ns!();
-static NO_NAME: LocalName = local_name!("");
+static NO_NAME: LazyLock<QualName> = LazyLock::new(|| QualName::new(None, ns!(), local_name!("")));
 
 impl Builder {
     fn new() -> Builder {
@@ -320,30 +321,7 @@ impl Node {
     }
 }
 
-impl TreeSink for Builder {
-    type Handle = NodeId;
-    type Output = Document;
-
-    fn finish(self) -> Document {
-        self.doc
-    }
-
-    fn parse_error(&mut self, _msg: Cow<'static, str>) {}
-
-    fn get_document(&mut self) -> NodeId {
-        NodeId::DOCUMENT
-    }
-
-    fn elem_name<'a>(&'a self, target: &'a NodeId) -> ExpandedName<'a> {
-        match &self.doc.node(*target).data {
-            NodeData::Element(el) => el.name.expanded(),
-            _ => ExpandedName {
-                ns: &NO_NAMESPACE,
-                local: &NO_NAME,
-            },
-        }
-    }
-
+impl Builder {
     fn create_element(&mut self, name: QualName, attrs: Vec<Attribute>, _: ElementFlags) -> NodeId {
         let template = name.expanded() == expanded_name!(html "template");
         let id = self.new_node(NodeData::Element(Element { name, attrs }));
@@ -352,14 +330,6 @@ impl TreeSink for Builder {
             self.append_node(id, contents);
         }
         id
-    }
-
-    fn create_comment(&mut self, _text: StrTendril) -> NodeId {
-        self.new_node(NodeData::Comment)
-    }
-
-    fn create_pi(&mut self, _target: StrTendril, _data: StrTendril) -> NodeId {
-        self.new_node(NodeData::Comment)
     }
 
     fn append(&mut self, parent: &NodeId, child: NodeOrText<NodeId>) {
@@ -388,19 +358,11 @@ impl TreeSink for Builder {
         }
     }
 
-    fn append_doctype_to_document(&mut self, _: StrTendril, _: StrTendril, _: StrTendril) {}
-
     fn get_template_contents(&mut self, target: &NodeId) -> NodeId {
         // The contents node is created with the template; should anything have moved it,
         // the template itself receives the content.
         self.doc.node(*target).first_child.unwrap_or(*target)
     }
-
-    fn same_node(&self, x: &NodeId, y: &NodeId) -> bool {
-        x == y
-    }
-
-    fn set_quirks_mode(&mut self, _mode: QuirksMode) {}
 
     fn append_before_sibling(&mut self, sibling: &NodeId, new_node: NodeOrText<NodeId>) {
         if let NodeOrText::AppendNode(id) = new_node {
@@ -431,16 +393,95 @@ impl TreeSink for Builder {
         }
     }
 
-    fn remove_from_parent(&mut self, target: &NodeId) {
-        self.detach(*target);
-    }
-
     fn reparent_children(&mut self, node: &NodeId, new_parent: &NodeId) {
         let mut next = self.doc.node(*node).first_child;
         while let Some(child) = next {
             next = self.doc.node(child).next_sibling;
             self.append_node(*new_parent, child);
         }
+    }
+}
+
+/// html5ever's `TreeSink` takes `&self` (since 0.28): the builder sits in a `RefCell`,
+/// borrowed mutably for the span of each call. The tree builder never calls back into the
+/// sink while a call runs, and drops each `elem_name` answer before its next call.
+struct Sink(RefCell<Builder>);
+
+impl TreeSink for Sink {
+    type Handle = NodeId;
+    type Output = Document;
+    type ElemName<'a> = Ref<'a, QualName>;
+
+    fn finish(self) -> Document {
+        self.0.into_inner().doc
+    }
+
+    fn parse_error(&self, _msg: Cow<'static, str>) {}
+
+    fn get_document(&self) -> NodeId {
+        NodeId::DOCUMENT
+    }
+
+    fn elem_name<'a>(&'a self, target: &'a NodeId) -> Ref<'a, QualName> {
+        Ref::map(self.0.borrow(), |b| match &b.doc.node(*target).data {
+            NodeData::Element(el) => &el.name,
+            _ => &NO_NAME,
+        })
+    }
+
+    fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> NodeId {
+        self.0.borrow_mut().create_element(name, attrs, flags)
+    }
+
+    fn create_comment(&self, _text: StrTendril) -> NodeId {
+        self.0.borrow_mut().new_node(NodeData::Comment)
+    }
+
+    fn create_pi(&self, _target: StrTendril, _data: StrTendril) -> NodeId {
+        self.0.borrow_mut().new_node(NodeData::Comment)
+    }
+
+    fn append(&self, parent: &NodeId, child: NodeOrText<NodeId>) {
+        self.0.borrow_mut().append(parent, child)
+    }
+
+    fn append_based_on_parent_node(
+        &self,
+        element: &NodeId,
+        prev_element: &NodeId,
+        child: NodeOrText<NodeId>,
+    ) {
+        self.0
+            .borrow_mut()
+            .append_based_on_parent_node(element, prev_element, child)
+    }
+
+    fn append_doctype_to_document(&self, _: StrTendril, _: StrTendril, _: StrTendril) {}
+
+    fn get_template_contents(&self, target: &NodeId) -> NodeId {
+        self.0.borrow_mut().get_template_contents(target)
+    }
+
+    fn same_node(&self, x: &NodeId, y: &NodeId) -> bool {
+        x == y
+    }
+
+    fn set_quirks_mode(&self, _mode: QuirksMode) {}
+
+    fn append_before_sibling(&self, sibling: &NodeId, new_node: NodeOrText<NodeId>) {
+        self.0.borrow_mut().append_before_sibling(sibling, new_node)
+    }
+
+    fn add_attrs_if_missing(&self, target: &NodeId, attrs: Vec<Attribute>) {
+        self.0.borrow_mut().add_attrs_if_missing(target, attrs)
+    }
+
+    fn remove_from_parent(&self, target: &NodeId) {
+        self.0.borrow_mut().detach(*target)
+    }
+
+    fn reparent_children(&self, node: &NodeId, new_parent: &NodeId) {
+        self.0.borrow_mut().reparent_children(node, new_parent)
     }
 }
 

@@ -23,9 +23,26 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use url::Url;
 
+/// TLS for the client: rustls with the ring provider and the platform's certificate
+/// verifier, handed to reqwest ready-made. reqwest's own rustls set-up would take aws-lc-rs
+/// (a long C build) or a process-wide default provider (global state a library must not set).
+fn tls() -> Result<rustls::ClientConfig, FetchError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| FetchError::Config {
+            reason: format!("TLS set-up: {e}"),
+        })?
+        .with_no_client_auth();
+    Ok(config)
+}
+
 /// Builds the one client of a `Fetcher`, resolving through `dns`.
 pub(crate) fn build(config: &FetchConfig, dns: Pinned) -> Result<reqwest::Client, FetchError> {
     reqwest::Client::builder()
+        .tls_backend_preconfigured(tls()?)
         .user_agent(config.user_agent.as_str())
         .connect_timeout(config.connect_timeout)
         .timeout(config.timeout)

@@ -71,8 +71,7 @@ pub(crate) fn wait_before_retry(
 }
 
 fn random_up_to(max: u64) -> u64 {
-    use rand::Rng;
-    rand::thread_rng().gen_range(0..=max)
+    rand::random_range(0..=max)
 }
 
 /// A `Retry-After` header value: delay-seconds or an HTTP date (RFC 9110 §10.2.3), never
