@@ -337,6 +337,7 @@ fn conditional_get_sends_validators_and_reports_not_modified() {
             url: server.url("/a.html"),
             etag: Some("\"v1\"".into()),
             last_modified: Some("Wed, 28 Aug 2024 08:34:00 GMT".into()),
+            ..Request::default()
         }))
         .unwrap();
     assert!(fetched.not_modified);
@@ -827,4 +828,69 @@ fn binary_scrapes_three_urls_with_one_server_down_writes_the_two_and_exits_1() {
         .unwrap()
         .contains("cannot connect"));
     assert!(pages[2]["error"].is_null());
+}
+
+#[test]
+fn a_form_request_is_posted_with_its_fields_url_encoded() {
+    let server = Server::start();
+    server.route(
+        "/module/web/jpage/dataproxy.jsp",
+        Reply::html("<datastore></datastore>", "text/xml;charset=UTF-8"),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fetcher = Fetcher::new(&config()).unwrap();
+    let fetched = runtime
+        .block_on(
+            fetcher.fetch(Request {
+                url: server
+                    .url("/module/web/jpage/dataproxy.jsp?startrecord=16&endrecord=30&perpage=15"),
+                form: Some(vec![
+                    ("unitid".into(), "4436567".into()),
+                    ("webname".into(), "丽水市 政府".into()),
+                    ("path".into(), "/".into()),
+                ]),
+                ..Request::default()
+            }),
+        )
+        .unwrap();
+    assert_eq!(fetched.bytes, b"<datastore></datastore>");
+    let seen = &server.requests_to("/module/web/jpage/dataproxy.jsp")[0];
+    assert_eq!(seen.method, "POST");
+    assert_eq!(
+        seen.query.as_deref(),
+        Some("startrecord=16&endrecord=30&perpage=15")
+    );
+    assert_eq!(
+        String::from_utf8(seen.body.clone()).unwrap(),
+        "unitid=4436567&webname=%E4%B8%BD%E6%B0%B4%E5%B8%82+%E6%94%BF%E5%BA%9C&path=%2F"
+    );
+    assert_eq!(
+        seen.header("content-type"),
+        Some("application/x-www-form-urlencoded; charset=UTF-8")
+    );
+}
+
+#[test]
+fn a_document_request_takes_any_content_type_that_a_page_request_refuses() {
+    let server = Server::start();
+    let xlsx = b"PK\x03\x04 not really a workbook".to_vec();
+    server.route(
+        "/attach/0/a.xlsx",
+        Reply::html(
+            xlsx.clone(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fetcher = Fetcher::new(&config()).unwrap();
+    let page = runtime.block_on(fetcher.fetch(Request::new(server.url("/attach/0/a.xlsx"))));
+    assert!(matches!(page, Err(FetchError::NotHtml { .. })), "{page:?}");
+    let document = runtime
+        .block_on(fetcher.fetch(Request {
+            url: server.url("/attach/0/a.xlsx"),
+            any_type: true,
+            ..Request::default()
+        }))
+        .unwrap();
+    assert_eq!(document.bytes, xlsx);
 }

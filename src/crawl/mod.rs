@@ -247,6 +247,7 @@ fn request(url: &str, state: Option<&PageState>) -> Request {
         url: url.to_string(),
         etag: stored.and_then(|s| s.etag.clone()),
         last_modified: stored.and_then(|s| s.last_modified.clone()),
+        ..Request::default()
     }
 }
 

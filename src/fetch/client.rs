@@ -72,10 +72,12 @@ pub(crate) enum Purpose {
     Page,
     /// robots.txt: any type; only the first `robots_max_bytes` are read.
     Robots,
+    /// An attachment or a JSON list: any type, fail past the size limit.
+    Document,
 }
 
-/// Sends one GET, with `timeout` for the whole of it, and reads the body unless it is a
-/// redirect.
+/// Sends one GET (or the request's form POST), with `timeout` for the whole of it, and reads
+/// the body unless it is a redirect.
 pub(crate) async fn get(
     client: &reqwest::Client,
     config: &FetchConfig,
@@ -85,7 +87,22 @@ pub(crate) async fn get(
     timeout: Duration,
 ) -> Result<Answer, FetchError> {
     let to_error = |e| classify(&req.url, e, config, timeout);
-    let mut builder = client.get(url.clone()).timeout(timeout);
+    let mut builder = match &req.form {
+        None => client.get(url.clone()),
+        Some(fields) => {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish();
+            client
+                .post(url.clone())
+                .header(
+                    CONTENT_TYPE,
+                    "application/x-www-form-urlencoded; charset=UTF-8",
+                )
+                .body(body)
+        }
+    }
+    .timeout(timeout);
     if let Some(etag) = &req.etag {
         builder = builder.header(IF_NONE_MATCH, etag.as_str());
     }
@@ -149,6 +166,7 @@ pub(crate) async fn get(
             (config.max_body_bytes, false)
         }
         Purpose::Robots => (config.robots_max_bytes, true),
+        Purpose::Document => (config.max_body_bytes, false),
     };
     let bytes = read_body(response, limit, truncate, to_error, &req.url).await?;
     Ok(Answer::Done(fetched(bytes, final_url)))

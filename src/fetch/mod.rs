@@ -65,13 +65,18 @@ use std::sync::Arc;
 use std::time::Instant;
 use url::{Host, Url};
 
-/// One GET to make; a conditional GET when `etag` or `last_modified` is set (sent as
-/// `If-None-Match` / `If-Modified-Since`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One request to make: a GET, conditional when `etag` or `last_modified` is set (sent as
+/// `If-None-Match` / `If-Modified-Since`), or a form POST (a Hanweb column's data proxy).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Request {
     pub url: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// Form fields to POST (`application/x-www-form-urlencoded; charset=UTF-8`) instead of a
+    /// GET. Only the first hop posts; a redirect is followed with a GET.
+    pub form: Option<Vec<(String, String)>>,
+    /// Take a body of any Content-Type (an attachment, a JSON list), not only a page's.
+    pub any_type: bool,
 }
 
 impl Request {
@@ -79,8 +84,15 @@ impl Request {
     pub fn new(url: impl Into<String>) -> Request {
         Request {
             url: url.into(),
-            etag: None,
-            last_modified: None,
+            ..Request::default()
+        }
+    }
+
+    fn purpose(&self) -> Purpose {
+        if self.any_type {
+            Purpose::Document
+        } else {
+            Purpose::Page
         }
     }
 }
@@ -149,7 +161,7 @@ impl Fetcher {
     pub async fn fetch(&self, req: Request) -> Result<Fetched, FetchError> {
         let url = parse_http_url(&req.url)?;
         let allowed = self.allowed(std::slice::from_ref(&url)).await;
-        self.follow(&allowed, url, &req, Purpose::Page).await
+        self.follow(&allowed, url, &req, req.purpose()).await
     }
 
     /// Fetches one URL on behalf of a source whose start URLs are `start` (a crawl source's
@@ -159,7 +171,7 @@ impl Fetcher {
     pub async fn fetch_from(&self, start: &[Url], req: Request) -> Result<Fetched, FetchError> {
         let url = parse_http_url(&req.url)?;
         let allowed = self.allowed(start).await;
-        self.follow(&allowed, url, &req, Purpose::Page).await
+        self.follow(&allowed, url, &req, req.purpose()).await
     }
 
     /// Fetches every URL, results in input order. Different hosts proceed in parallel (up to
@@ -254,10 +266,15 @@ impl Fetcher {
             } else if host_key(&url) == first_host {
                 Request {
                     url: url.to_string(),
+                    form: None,
                     ..req.clone()
                 }
             } else {
-                Request::new(url.to_string())
+                Request {
+                    url: url.to_string(),
+                    any_type: req.any_type,
+                    ..Request::default()
+                }
             };
             let redirected = |cause: FetchError, to: &str| FetchError::Redirected {
                 url: req.url.clone(),
@@ -319,7 +336,7 @@ impl Fetcher {
         {
             return Err(e);
         }
-        if purpose == Purpose::Page && self.inner.config.obey_robots {
+        if purpose != Purpose::Robots && self.inner.config.obey_robots {
             self.check_robots(allowed, &req.url, url).await?;
         }
         self.fetch_with_retries(allowed, url, req, purpose, clock)

@@ -377,6 +377,7 @@ fn redirect_sends_no_referer_and_validators_only_to_the_first_host() {
         url: a.url("/old.html?token=secret"),
         etag: Some("\"v1\"".into()),
         last_modified: None,
+        ..Request::default()
     }))
     .unwrap();
     assert_eq!(fetched.final_url, b.url("/new.html"));

@@ -137,7 +137,12 @@ impl Reply {
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    pub method: String,
     pub path: String,
+    /// The query string, without `?`.
+    pub query: Option<String>,
+    /// The request body (a form POST's fields).
+    pub body: Vec<u8>,
     /// When the handler got it.
     pub at: Instant,
     /// When the reply was handed back (after any stall).
@@ -355,11 +360,20 @@ pub fn closed_port_url(path: &str) -> String {
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response<Body> {
     let path = request.uri().path().to_string();
+    let query = request.uri().query().map(str::to_string);
+    let method = request.method().to_string();
     let headers = request.headers().clone();
+    let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default();
     let index = {
         let mut seen = shared.seen.lock().unwrap();
         seen.push(Seen {
+            method,
             path: path.clone(),
+            query,
+            body,
             at: Instant::now(),
             done: None,
             host: headers
