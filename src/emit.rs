@@ -417,7 +417,12 @@ mod tests {
     #[test]
     fn pages_json_says_which_schema_it_is() {
         let dir = tempfile::tempdir().unwrap();
-        write_all(dir.path(), false, &[PageReport::failed("file:///a.html", "x")]).unwrap();
+        write_all(
+            dir.path(),
+            false,
+            &[PageReport::failed("file:///a.html", "x")],
+        )
+        .unwrap();
         let pages: Value =
             serde_json::from_str(&fs::read_to_string(dir.path().join(PAGES_JSON)).unwrap())
                 .unwrap();

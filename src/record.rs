@@ -311,7 +311,11 @@ mod tests {
         assert_eq!(report.tables[0].sheet, None);
         let r = &report.tables[0].rows[0];
         assert_eq!(
-            (r.published_date.as_deref(), r.county.as_deref(), r.report_year),
+            (
+                r.published_date.as_deref(),
+                r.county.as_deref(),
+                r.report_year
+            ),
             (None, None, None)
         );
         assert_eq!((r.project_key.as_str(), r.article_url.as_str()), ("", ""));
@@ -352,7 +356,10 @@ mod tests {
     fn attachment_outcomes_say_what_happened_and_why() {
         let cases = [
             (AttachmentOutcome::Read, json!({"status": "read"})),
-            (AttachmentOutcome::NotModified, json!({"status": "not_modified"})),
+            (
+                AttachmentOutcome::NotModified,
+                json!({"status": "not_modified"}),
+            ),
             (
                 AttachmentOutcome::Skipped("needs LibreOffice".into()),
                 json!({"status": "skipped", "reason": "needs LibreOffice"}),

@@ -16,7 +16,9 @@ fn recipe(name: &str) -> String {
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema.md"))
         .unwrap();
     let marker = format!("<!-- analyst-load:{name} -->");
-    let after = &doc[doc.find(&marker).unwrap_or_else(|| panic!("{marker} in docs/schema.md"))
+    let after = &doc[doc
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{marker} in docs/schema.md"))
         + marker.len()..];
     let start = after.find("```").unwrap();
     let body = &after[start..];

@@ -108,7 +108,10 @@ fn title_county(title: &str) -> Option<String> {
         .take_while(|(_, c)| c.is_ascii_digit())
         .last()
         .map(|(at, c)| &trimmed[at + c.len_utf8()..])
-        .and_then(|rest| rest.strip_prefix("年度").or_else(|| rest.strip_prefix('年')));
+        .and_then(|rest| {
+            rest.strip_prefix("年度")
+                .or_else(|| rest.strip_prefix('年'))
+        });
     leading_county(trimmed).or_else(|| after_year.and_then(leading_county))
 }
 
@@ -206,7 +209,10 @@ mod tests {
         assert_eq!(leading_county("县卫健局"), None);
         assert_eq!(leading_county("全县民生实事"), None);
         assert_eq!(leading_county("关于公布全市民生实事项目进展的通知"), None);
-        assert_eq!(leading_county("公共服务“七优享”民生实事项目半年度进度表"), None);
+        assert_eq!(
+            leading_county("公共服务“七优享”民生实事项目半年度进度表"),
+            None
+        );
         assert_eq!(leading_county(""), None);
     }
 
@@ -221,8 +227,12 @@ mod tests {
             Some("泰顺县")
         );
         assert_eq!(
-            county(None, Some("县卫健局"), Some("青田县2024年民生实事项目年度进度表"))
-                .as_deref(),
+            county(
+                None,
+                Some("县卫健局"),
+                Some("青田县2024年民生实事项目年度进度表")
+            )
+            .as_deref(),
             Some("青田县")
         );
         assert_eq!(county(Some(" "), None, None), None);

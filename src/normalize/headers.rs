@@ -356,7 +356,13 @@ mod tests {
 
     #[test]
     fn progress_narrative_headers_are_progress_note() {
-        for header in ["进展情况", "完成情况", "工作 进展", "目前进展情况", "1-6月推进情况"] {
+        for header in [
+            "进展情况",
+            "完成情况",
+            "工作 进展",
+            "目前进展情况",
+            "1-6月推进情况",
+        ] {
             assert_eq!(field_of(header), Some(Field::ProgressNote), "{header}");
         }
     }
@@ -371,10 +377,7 @@ mod tests {
 
     #[test]
     fn a_two_row_header_is_decided_by_its_child_part_first() {
-        assert_eq!(
-            field_of("完成情况/是否全省统一进度"),
-            Some(Field::Status)
-        );
+        assert_eq!(field_of("完成情况/是否全省统一进度"), Some(Field::Status));
         // The child names no field: the parent decides.
         assert_eq!(field_of("进展情况/说明"), Some(Field::ProgressNote));
     }

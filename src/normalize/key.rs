@@ -51,15 +51,30 @@ mod tests {
     fn key_is_sha256_of_county_year_and_text() {
         // python3: hashlib.sha256("文成县|2024|培训应急救护人员200人以上".encode()).hexdigest()[:16]
         assert_eq!(
-            project_key(Some("文成县"), Some(2024), Some("培训应急救护人员200人以上。"), None),
+            project_key(
+                Some("文成县"),
+                Some(2024),
+                Some("培训应急救护人员200人以上。"),
+                None
+            ),
             "486d973ba3a62510"
         );
     }
 
     #[test]
     fn the_same_text_written_differently_gives_the_same_key() {
-        let a = project_key(Some("文成县"), Some(2024), Some("新增残疾人就业60人以上。"), None);
-        let b = project_key(Some("文成县"), Some(2024), Some("新增残疾人就业６０人以上"), None);
+        let a = project_key(
+            Some("文成县"),
+            Some(2024),
+            Some("新增残疾人就业60人以上。"),
+            None,
+        );
+        let b = project_key(
+            Some("文成县"),
+            Some(2024),
+            Some("新增残疾人就业６０人以上"),
+            None,
+        );
         assert_eq!(a, b);
         assert_eq!(a.len(), 16);
     }

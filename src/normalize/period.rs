@@ -83,9 +83,7 @@ fn explicit(text: &str, cut_off_only: bool) -> Option<Found> {
     for c in DAY.captures_iter(text) {
         let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
         let at = c.get(0).map_or(0, |m| m.start());
-        let after_cut_off = text[..at]
-            .trim_end()
-            .ends_with(|ch| ch == '至' || ch == '止');
+        let after_cut_off = text[..at].trim_end().ends_with(['至', '止']);
         if cut_off_only && num(4).is_none() && !after_cut_off {
             continue;
         }
@@ -135,9 +133,7 @@ pub fn year_in(text: &str) -> Option<i32> {
 /// `YYYY-MM-DD` of a found date in `year`; None for an impossible date (`2月30日`).
 fn date_of(found: Found, year: i32) -> Option<Date> {
     let month = Month::try_from(found.month).ok()?;
-    let day = found
-        .day
-        .unwrap_or_else(|| month.length(year));
+    let day = found.day.unwrap_or_else(|| month.length(year));
     Date::from_calendar_date(year, month, day).ok()
 }
 
@@ -314,13 +310,21 @@ mod tests {
     #[test]
     fn without_a_year_the_publication_year_is_used_and_never_after_publication() {
         assert_eq!(
-            as_of(Some("民生实事项目年度进度表"), [], Some("2025-01-06T00:00:00+08:00"))
-                .as_deref(),
+            as_of(
+                Some("民生实事项目年度进度表"),
+                [],
+                Some("2025-01-06T00:00:00+08:00")
+            )
+            .as_deref(),
             Some("2024-12-31")
         );
         assert_eq!(
-            as_of(Some("民生实事项目半年度进度表"), [], Some("2024-08-28T16:34:00+08:00"))
-                .as_deref(),
+            as_of(
+                Some("民生实事项目半年度进度表"),
+                [],
+                Some("2024-08-28T16:34:00+08:00")
+            )
+            .as_deref(),
             Some("2024-06-30")
         );
         assert_eq!(as_of(Some("民生实事项目半年度进度表"), [], None), None);
@@ -377,7 +381,11 @@ mod tests {
     #[test]
     fn report_year_is_the_title_year_else_as_of_else_published() {
         assert_eq!(
-            report_year(Some("青田县2023年民生实事项目年度进度表"), Some("2023-12-31"), Some("2024-01-05")),
+            report_year(
+                Some("青田县2023年民生实事项目年度进度表"),
+                Some("2023-12-31"),
+                Some("2024-01-05")
+            ),
             Some(2023)
         );
         assert_eq!(
