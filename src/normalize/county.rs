@@ -74,10 +74,10 @@ fn leading_name(text: &str) -> Option<(&str, Level)> {
         if NOT_IN_NAMES.iter().any(|w| name.ends_with(w)) {
             return None;
         }
+        // The ending must leave at least one character of name before it. Only `自治州` ends
+        // a name in 州, so `温州` reads on to `温州市`.
         for &(ending, level) in ENDINGS {
-            // The ending must leave at least one character of name before it.
             if name.ends_with(ending) && name.len() > ending.len() {
-                // `温州` + `市`: a `州` that is not `自治州` is part of a name, go on.
                 return Some((name, level));
             }
         }

@@ -46,9 +46,11 @@ static MONTH_END: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// A year of this century or the last, standing alone (not inside a longer number).
-static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|\D)((?:19|20)\d{2})(?:\D|$)").unwrap());
+/// A year of this century or the last, written as one: `2024年`, or alone in brackets
+/// (`（2024）`). A number that merely starts with 20 (`培训2000人`) is no year.
+static YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\D)((?:19|20)\d{2})\s*年|[（(【\[]\s*((?:19|20)\d{2})\s*[)）】\]]").unwrap()
+});
 
 /// Period words and their (month, day); [`period_word`] picks the longest found.
 const PERIOD_WORDS: &[(&str, u8, u8)] = &[
@@ -126,7 +128,7 @@ fn period_word(text: &str) -> Option<Found> {
 /// The 4-digit year `text` names first, if any.
 pub fn year_in(text: &str) -> Option<i32> {
     YEAR.captures(&digits(text))
-        .and_then(|c| c.get(1))
+        .and_then(|c| c.get(1).or_else(|| c.get(2)))
         .and_then(|m| m.as_str().parse().ok())
 }
 
@@ -397,7 +399,12 @@ mod tests {
             Some(2024)
         );
         assert_eq!(report_year(None, None, None), None);
-        // A number that only contains four digits is no year.
+        // A number that only contains four digits, or starts with 20, is no year.
         assert_eq!(report_year(Some("培训120240人"), None, None), None);
+        assert_eq!(report_year(Some("培训2000人以上"), None, None), None);
+        assert_eq!(
+            report_year(Some("民生实事项目进度表（2024）"), None, None),
+            Some(2024)
+        );
     }
 }
