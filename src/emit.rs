@@ -1,5 +1,6 @@
 //! Emit: page reports -> `records.csv`, `records.jsonl`, `pages.json`. This module owns the
-//! formats: [`COLUMNS`] fixes the CSV column order and the JSONL keys.
+//! formats: [`COLUMNS`] fixes the CSV column order and the JSONL keys (Record schema v2);
+//! pages.json carries `"schema": 2` in every page object.
 //!
 //! Outputs are streamed (a page is written as soon as it is produced, so ten thousand pages
 //! take no more memory than one) into temporary files beside the targets, and renamed into
@@ -15,8 +16,10 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
-/// Record schema v1 columns, in order: the CSV header and the JSONL keys.
-pub const COLUMNS: [&str; 21] = [
+/// Record schema v2 columns, in order: the CSV header and the JSONL keys. The v1 columns
+/// first, in the v1 order, then the nine appended in v2 (a reader that selects by name, or
+/// by position among the first 21, keeps working).
+pub const COLUMNS: [&str; 30] = [
     "source_url",
     "publisher",
     "title",
@@ -38,6 +41,16 @@ pub const COLUMNS: [&str; 21] = [
     "extra",
     "fetched_at",
     "content_sha256",
+    // v2
+    "published_date",
+    "source_name",
+    "county",
+    "source_format",
+    "article_url",
+    "progress_note",
+    "report_year",
+    "as_of",
+    "project_key",
 ];
 
 pub const RECORDS_CSV: &str = "records.csv";
@@ -60,7 +73,7 @@ impl fmt::Display for EmitError {
 impl std::error::Error for EmitError {}
 
 /// The CSV fields of a record, in [`COLUMNS`] order; null is an empty field.
-pub fn csv_fields(r: &Record) -> [String; 21] {
+pub fn csv_fields(r: &Record) -> [String; 30] {
     fn opt<T: ToString>(v: &Option<T>) -> String {
         v.as_ref().map(ToString::to_string).unwrap_or_default()
     }
@@ -95,6 +108,15 @@ pub fn csv_fields(r: &Record) -> [String; 21] {
         Value::Object(r.extra.clone()).to_string(),
         r.fetched_at.clone(),
         r.content_sha256.clone(),
+        opt(&r.published_date),
+        opt(&r.source_name),
+        opt(&r.county),
+        r.source_format.as_str().to_string(),
+        r.article_url.clone(),
+        opt(&r.progress_note),
+        opt(&r.report_year),
+        opt(&r.as_of),
+        r.project_key.clone(),
     ]
 }
 
@@ -343,6 +365,15 @@ mod tests {
             extra: serde_json::Map::new(),
             fetched_at: "2026-01-01T00:00:00Z".into(),
             content_sha256: "ab".into(),
+            published_date: Some("2024-08-28".into()),
+            source_name: None,
+            county: Some("文成县".into()),
+            source_format: crate::record::SourceFormat::Html,
+            article_url: "file:///a.html".into(),
+            progress_note: Some("已完成安装".into()),
+            report_year: Some(2024),
+            as_of: Some("2024-06-30".into()),
+            project_key: "0123456789abcdef".into(),
         }
     }
 
@@ -367,6 +398,38 @@ mod tests {
         assert_eq!(f[12], "");
         assert_eq!(f[13], "city");
         assert_eq!(f[18], "{}");
+        assert_eq!(
+            f[21..],
+            [
+                "2024-08-28",
+                "",
+                "文成县",
+                "html",
+                "file:///a.html",
+                "已完成安装",
+                "2024",
+                "2024-06-30",
+                "0123456789abcdef"
+            ]
+        );
+    }
+
+    #[test]
+    fn pages_json_says_which_schema_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        write_all(
+            dir.path(),
+            false,
+            &[PageReport::failed("file:///a.html", "x")],
+        )
+        .unwrap();
+        let pages: Value =
+            serde_json::from_str(&fs::read_to_string(dir.path().join(PAGES_JSON)).unwrap())
+                .unwrap();
+        assert_eq!(pages[0]["schema"], 2);
+        assert_eq!(pages[0]["source_format"], "html");
+        assert_eq!(pages[0]["article_url"], "file:///a.html");
+        assert_eq!(pages[0]["attachments"], serde_json::json!([]));
     }
 
     #[test]
@@ -376,6 +439,7 @@ mod tests {
         page.error = None;
         page.tables.push(TableReport {
             table_index: 0,
+            sheet: None,
             headers: vec![],
             rows: vec![record()],
         });
@@ -412,6 +476,7 @@ mod tests {
         page.error = None;
         page.tables.push(TableReport {
             table_index: 0,
+            sheet: None,
             headers: vec!["序号".into()],
             rows: vec![record(), record()],
         });

@@ -144,6 +144,9 @@ pub fn process(source: &Source) -> PageReport {
         fetched_at: source.fetched_at.clone(),
         content_sha256: sha,
         default_publisher: source.default_publisher.clone(),
+        // Passed by the crawl once its config carries them; scrape has neither.
+        source_name: None,
+        county: None,
     };
     let normalized = normalize::normalize(&page, &ctx);
     report.title = normalized.title;

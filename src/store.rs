@@ -32,7 +32,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Bumped when the schema changes; a newer store is refused rather than misread.
-const SCHEMA_VERSION: i64 = 3;
+/// Version 4: the stored records and reports are Record schema v2 ([`upgrade_to_record_v2`]).
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS pages (
@@ -147,6 +148,74 @@ INSERT OR IGNORE INTO reports (url, report)
     SELECT url, report FROM pages WHERE report IS NOT NULL;
 UPDATE pages SET report = NULL WHERE report IS NOT NULL;
 "#;
+
+/// From version 3 (and older) to 4: every stored record and report is brought to Record
+/// schema v2 from what it carries (`normalize::page::upgrade_v1`: published_at as a full
+/// timestamp, published_date, county, report_year, as_of, article_url, source_format,
+/// project_key; source_name is the page's source), and each record's content hash is taken
+/// again over its new text, so an unchanged page does not look changed at its next check.
+/// progress_note and a cut-off stated only in a heading need the page itself: `reparse`
+/// fills them. A row that does not read as a record is left as it was. Idempotent: a record
+/// or report already at v2 is left alone, so a migration cut short is simply done again.
+fn upgrade_to_record_v2(conn: &Connection) -> rusqlite::Result<()> {
+    use crate::normalize::page::upgrade_v1;
+    let tx = conn.unchecked_transaction()?;
+    let rows: Vec<(i64, String, Option<String>)> = tx
+        .prepare(
+            "SELECT record_versions.id, record_versions.record, pages.source
+             FROM record_versions LEFT JOIN pages ON pages.url = record_versions.url",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, text, source) in rows {
+        let Ok(mut record) = serde_json::from_str::<Record>(&text) else {
+            continue;
+        };
+        upgrade_v1(&mut record, source.as_deref());
+        let Ok(new_text) = serde_json::to_string(&record) else {
+            continue;
+        };
+        if new_text != text {
+            let hash = content_hash(&record, &new_text);
+            tx.execute(
+                "UPDATE record_versions SET record = ?2, content_hash = ?3 WHERE id = ?1",
+                params![id, new_text, hash],
+            )?;
+        }
+    }
+    let reports: Vec<(String, String, Option<String>)> = tx
+        .prepare(
+            "SELECT reports.url, reports.report, pages.source
+             FROM reports LEFT JOIN pages ON pages.url = reports.url",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (url, text, source) in reports {
+        let Ok(mut report) = serde_json::from_str::<PageReport>(&text) else {
+            continue;
+        };
+        if report.schema >= crate::record::SCHEMA_VERSION {
+            continue;
+        }
+        report.schema = crate::record::SCHEMA_VERSION;
+        if report.article_url.is_empty() {
+            report.article_url.clone_from(&report.source_url);
+        }
+        if let Some(published_at) = &report.published_at {
+            report.published_at = Some(crate::normalize::dates::full_timestamp(published_at));
+        }
+        for record in report.tables.iter_mut().flat_map(|t| t.rows.iter_mut()) {
+            upgrade_v1(record, source.as_deref());
+        }
+        if let Ok(new_text) = serde_json::to_string(&report) {
+            tx.execute(
+                "UPDATE reports SET report = ?2 WHERE url = ?1",
+                params![url, new_text],
+            )?;
+        }
+    }
+    tx.commit()
+}
 
 /// A store operation that failed: the database file, what was being done, and why.
 #[derive(Debug, Clone)]
@@ -398,25 +467,30 @@ fn row_keys(report: &PageReport) -> Vec<(usize, String, usize, String, String)> 
 }
 
 /// Hash of what a record says, without when and from which bytes it was read: the SHA-256 of
-/// its JSON (`text`) without `fetched_at` and `content_sha256`. Those are its last two keys, so
-/// the text is cut before them rather than a JSON value built, cloned and edited per row; the
-/// value route stays for a record whose text does not end so.
+/// its JSON (`text`) without `fetched_at` and `content_sha256`. Those two keys stand side by
+/// side (the last two of Record schema v1, followed by the nine v2 columns), so the text is
+/// cut around them rather than a JSON value built, cloned and edited per row; the value route
+/// stays for a record whose text does not read so. Only fixed keys follow them, so the last
+/// occurrence of the pair is the record's own.
 fn content_hash(record: &Record, text: &str) -> String {
-    let tail = serde_json::to_string(&record.fetched_at)
+    let pair = serde_json::to_string(&record.fetched_at)
         .and_then(|at| Ok((at, serde_json::to_string(&record.content_sha256)?)))
-        .map(|(at, sha)| format!(",\"fetched_at\":{at},\"content_sha256\":{sha}}}"));
-    match tail.ok().and_then(|tail| text.strip_suffix(tail.as_str())) {
-        Some(head) => sha256_hex(format!("{head}}}").as_bytes()),
+        .map(|(at, sha)| format!(",\"fetched_at\":{at},\"content_sha256\":{sha}"));
+    match pair.ok().and_then(|pair| {
+        text.rfind(pair.as_str())
+            .map(|at| format!("{}{}", &text[..at], &text[at + pair.len()..]))
+    }) {
+        Some(without) => sha256_hex(without.as_bytes()),
         None => content_hash_of_value(&serde_json::from_str(text).unwrap_or(Value::Null)),
     }
 }
 
-/// [`content_hash`] on a JSON value.
+/// [`content_hash`] on a JSON value (the other keys keep their order).
 fn content_hash_of_value(record: &Value) -> String {
     let mut v = record.clone();
     if let Value::Object(map) = &mut v {
-        map.remove("fetched_at");
-        map.remove("content_sha256");
+        map.shift_remove("fetched_at");
+        map.shift_remove("content_sha256");
     }
     sha256_hex(v.to_string().as_bytes())
 }
@@ -474,6 +548,10 @@ impl Store {
             if version == 1 {
                 conn.execute_batch(MIGRATE_1_TO_2)
                     .map_err(err("cannot move the reports to their table"))?;
+            }
+            if version >= 1 {
+                upgrade_to_record_v2(&conn)
+                    .map_err(err("cannot bring the stored records to Record schema v2"))?;
             }
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)
                 .map_err(err("cannot set the schema version"))?;
@@ -1534,7 +1612,7 @@ mod tests {
             .pragma_update(None, "user_version", 99)
             .unwrap();
         let err = Store::open(&path).err().unwrap().to_string();
-        assert!(err.ends_with("cannot use the store: it has schema version 99, this minsheng knows 3; use a newer minsheng"), "{err}");
+        assert!(err.ends_with("cannot use the store: it has schema version 99, this minsheng knows 4; use a newer minsheng"), "{err}");
     }
     #[test]
     fn the_outputs_generation_moves_only_with_what_export_writes() {
@@ -1619,7 +1697,135 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    /// The nine keys Record schema v2 appended, as a v1 record lacks them; a progress note
+    /// goes back to `extra` under its header, where v1 kept it.
+    fn strip_v2(record: &mut Value, note_header: &str) {
+        let map = record.as_object_mut().unwrap();
+        let note = map.get("progress_note").cloned().unwrap_or(Value::Null);
+        for key in &crate::emit::COLUMNS[21..] {
+            map.shift_remove(*key);
+        }
+        if !note.is_null() {
+            map["extra"]
+                .as_object_mut()
+                .unwrap()
+                .insert(note_header.into(), note);
+        }
+    }
+
+    /// Sets the stored records and report of a closed store back to what a v1 minsheng
+    /// wrote, at store schema version 3.
+    fn set_back_to_record_v1(db: &Path, note_header: &str) {
+        let conn = Connection::open(db).unwrap();
+        let rows: Vec<(i64, String)> = conn
+            .prepare("SELECT id, record FROM record_versions")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (id, text) in rows {
+            let mut v: Value = serde_json::from_str(&text).unwrap();
+            strip_v2(&mut v, note_header);
+            let hash = content_hash_of_value(&v);
+            conn.execute(
+                "UPDATE record_versions SET record = ?2, content_hash = ?3 WHERE id = ?1",
+                params![id, v.to_string(), hash],
+            )
+            .unwrap();
+        }
+        let text: String = conn
+            .query_row("SELECT report FROM reports", [], |r| r.get(0))
+            .unwrap();
+        let mut report: Value = serde_json::from_str(&text).unwrap();
+        for key in ["schema", "source_format", "article_url", "attachments"] {
+            report.as_object_mut().unwrap().shift_remove(key);
+        }
+        for table in report["tables"].as_array_mut().unwrap() {
+            table.as_object_mut().unwrap().shift_remove("sheet");
+            for row in table["rows"].as_array_mut().unwrap() {
+                strip_v2(row, note_header);
+            }
+        }
+        conn.execute("UPDATE reports SET report = ?1", [report.to_string()])
+            .unwrap();
+        conn.pragma_update(None, "user_version", 3).unwrap();
+    }
+
+    #[test]
+    fn a_version_3_store_of_v1_records_is_brought_to_record_schema_v2_on_open() {
+        let (_dir, db) = seed_store_set_back("");
+        set_back_to_record_v1(&db, "进展情况");
+        let store = Store::open(&db).unwrap();
+        // What the pipeline makes of the page now, with the page's source as source_name.
+        let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+        let mut want = report(&s1);
+        for r in want.tables.iter_mut().flat_map(|t| t.rows.iter_mut()) {
+            r.source_name = Some("文成".into());
+        }
+        let got = store.articles().unwrap()[0].report.clone().unwrap();
+        assert_eq!(got, want);
+        let current = store.current_records().unwrap();
+        let want_records: Vec<Value> = want
+            .records()
+            .map(|r| serde_json::to_value(r).unwrap())
+            .collect();
+        assert_eq!(current, want_records);
+        assert_eq!(current[0]["county"], "文成县");
+        assert_eq!(current[0]["as_of"], "2024-06-30");
+        let hashes: Vec<String> = store
+            .conn
+            .prepare("SELECT content_hash FROM record_versions ORDER BY row_index")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let want_hashes: Vec<String> = want_records.iter().map(content_hash_of_value).collect();
+        assert_eq!(hashes, want_hashes);
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn reparse_of_a_migrated_store_fills_what_the_records_alone_could_not() {
+        // Fixture 02 has a 进展情况 column: v1 kept it in extra, v2 in progress_note.
+        let bytes = include_bytes!("../fixtures/variants/02_trs_wcm_word_msonormal.html");
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("minsheng.db");
+        {
+            let mut store = Store::open(&db).unwrap();
+            let s = snap(bytes, "2026-11-01T00:00:00Z");
+            store
+                .save_article("青田", None, &s, &report(&s), &s.fetched_at)
+                .unwrap();
+        }
+        set_back_to_record_v1(&db, "进展情况");
+        let first = |db: &Path| {
+            let store = Store::open(db).unwrap();
+            store.current_records().unwrap().remove(0)
+        };
+        let migrated = first(&db);
+        assert_eq!(migrated["progress_note"], Value::Null);
+        assert_eq!(migrated["extra"]["进展情况"], "5家均已投入使用");
+        assert_eq!(migrated["county"], "青田县");
+        assert_eq!(migrated["as_of"], "2024-11-30");
+
+        let out = dir.path().join("out");
+        crate::crawl::reparse(&db, &out).unwrap();
+        let reparsed = first(&db);
+        assert_eq!(reparsed["progress_note"], "5家均已投入使用");
+        assert_eq!(reparsed["extra"], serde_json::json!({}));
+        assert_eq!(reparsed["county"], "青田县");
+        let csv = std::fs::read_to_string(out.join("records.csv")).unwrap();
+        assert!(csv.lines().next().unwrap().ends_with(",as_of,project_key"));
+        assert!(csv.contains(",5家均已投入使用,2024,2024-11-30,"));
     }
 
     #[test]
@@ -1633,7 +1839,7 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, SCHEMA_VERSION);
         assert_eq!(store.listing(list, "aa", list).unwrap(), None);
         store.save_listing(list, "aa", list, "{}").unwrap();
         assert_eq!(

@@ -663,7 +663,7 @@ fn a_changed_article_is_one_changed_page_and_history_keeps_both_versions_of_its_
     assert!(
         header.starts_with("source_url,publisher,title,published_at,table_index,row_index,seq,")
     );
-    assert!(header.ends_with(",fetched_at,content_sha256,valid_from,valid_to"));
+    assert!(header.ends_with(",fetched_at,content_sha256,published_date,source_name,county,source_format,article_url,progress_note,report_year,as_of,project_key,valid_from,valid_to"));
     assert_eq!(csv.lines().count(), 162);
 
     // the current records have the new value

@@ -766,7 +766,9 @@ fn records_over_http_equal_records_extracted_offline() {
         assert_eq!(h.len(), d.len());
         for (key, value) in d {
             match key.as_str() {
-                "source_url" => assert_eq!(h[key], Value::String(server.url("/art.html"))),
+                "source_url" | "article_url" => {
+                    assert_eq!(h[key], Value::String(server.url("/art.html")))
+                }
                 "fetched_at" => {}
                 _ => assert_eq!(&h[key], value, "field {key}"),
             }

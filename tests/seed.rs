@@ -31,6 +31,28 @@ const ROWS: [(i64, &str, &str, f64, Option<bool>, Option<&str>, Option<&str>, Op
     (16, "暖心服务", "实行群众“身后事”基本服务免费县。", 90.0, Some(true), Some("city"), None, None, Some("省厅还未组织验收。"), "县民政局"),
 ];
 
+/// project_key per row: the first 16 hex digits of SHA-256 over `文成县|2024|<content>`, the
+/// content after NFKC without whitespace and punctuation — computed outside the program
+/// (Python: hashlib.sha256, unicodedata.normalize("NFKC"), category P*).
+const KEYS: [&str; 16] = [
+    "ec714f1f451e608f",
+    "6bbc68a54a7153e6",
+    "b9f29b1df8a229b7",
+    "486d973ba3a62510",
+    "a3735aa0162f46c4",
+    "47a02bc3d79cdc9c",
+    "22cc6bc1e82937e9",
+    "a9e084cba68115cd",
+    "d7d7f0934d5beb74",
+    "cd8ef7ab2011f4d1",
+    "dbee626ed03b6834",
+    "9f5199937d383a66",
+    "66e22a5eaf74ea4c",
+    "7e1d93b44a48e820",
+    "526fe4f238acd010",
+    "ecf20f3397ccb5bb",
+];
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
@@ -94,6 +116,17 @@ fn expected(file: &Path, fetched_at: &Value) -> Vec<Value> {
                     "extra": {},
                     "fetched_at": fetched_at,
                     "content_sha256": sha,
+                    // v2: 来源 文成县 is the county; the title says 半年度 and no year, so
+                    // the cut-off is 06-30 of the publication year and the year is as_of's.
+                    "published_date": "2024-08-28",
+                    "source_name": null,
+                    "county": "文成县",
+                    "source_format": "html",
+                    "article_url": url,
+                    "progress_note": null,
+                    "report_year": 2024,
+                    "as_of": "2024-06-30",
+                    "project_key": KEYS[i],
                 })
             },
         )
@@ -114,6 +147,11 @@ fn check_seed_fixture(name: &str, encoding: &str) {
     }
 
     let page = &pages[0];
+    assert_eq!(page["schema"], 2);
+    assert_eq!(page["source_format"], "html");
+    assert_eq!(page["article_url"], want[0]["source_url"]);
+    assert_eq!(page["attachments"], json!([]));
+    assert_eq!(page["tables"][0]["sheet"], Value::Null);
     assert_eq!(page["title"], TITLE);
     assert_eq!(page["publisher"], "文成县");
     assert_eq!(page["published_at"], "2024-08-28T16:34:00+08:00");
@@ -182,4 +220,15 @@ fn seed_page_csv_has_the_schema_header_and_16_rows() {
     assert_eq!(&last[15], "省厅还未组织验收。");
     assert_eq!(&last[17], "");
     assert_eq!(&last[18], "{}");
+    // v2 columns: published_date, source_name, county, source_format, article_url,
+    // progress_note, report_year, as_of, project_key.
+    assert_eq!(&last[21], "2024-08-28");
+    assert_eq!(&last[22], "");
+    assert_eq!(&last[23], "文成县");
+    assert_eq!(&last[24], "html");
+    assert_eq!(&last[25], &last[0]);
+    assert_eq!(&last[26], "");
+    assert_eq!(&last[27], "2024");
+    assert_eq!(&last[28], "2024-06-30");
+    assert_eq!(&last[29], KEYS[15]);
 }

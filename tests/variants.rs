@@ -1,6 +1,11 @@
 //! The variant corpus (fixtures/variants/): county pages in many CMS templates, each with its
 //! expected page fields and records written by hand from DESIGN.md's normalization rules.
 //! Every field of every record is compared; a mismatch names the fixture, row and field.
+//!
+//! Record schema v2: the page facts each record repeats (published_date, county, report_year,
+//! as_of) are written once under "page", read off the page's title, publisher, date and
+//! notes; each record carries its progress_note and project_key (sha256 computed outside the
+//! program, by Python's hashlib over NFKC text without whitespace and punctuation).
 
 use serde_json::{json, Value};
 use std::fs;
@@ -44,6 +49,15 @@ fn differences(html: &Path) -> Vec<String> {
         check(key.to_string(), &report[key], &page[key]);
     }
     check("error".into(), &report["error"], &Value::Null);
+    for key in ["schema", "source_format"] {
+        check(key.to_string(), &report[key], &page[key]);
+    }
+    check(
+        "article_url".into(),
+        &report["article_url"],
+        &json!(minsheng::scrape::file_url(html)),
+    );
+    check("attachments".into(), &report["attachments"], &json!([]));
     let tables = report["tables"].as_array().cloned().unwrap_or_default();
     check("tables".into(), &json!(tables.len()), &page["tables"]);
     let skipped = report["skipped_tables"].as_array().map_or(0, Vec::len);
@@ -75,9 +89,22 @@ fn differences(html: &Path) -> Vec<String> {
         for (key, want_value) in w.as_object().unwrap() {
             check(format!("record {i} {key}"), &g[key], want_value);
         }
-        for key in ["title", "publisher", "published_at"] {
+        for key in [
+            "title",
+            "publisher",
+            "published_at",
+            "published_date",
+            "county",
+            "report_year",
+            "as_of",
+        ] {
             check(format!("record {i} {key}"), &g[key], &page[key]);
         }
+        check(
+            format!("record {i} article_url"),
+            &g["article_url"],
+            &json!(minsheng::scrape::file_url(html)),
+        );
         check(
             format!("record {i} content_sha256"),
             &g["content_sha256"],

@@ -21,6 +21,9 @@ pub struct PageMeta {
     pub published: Vec<String>,
     /// 备注 lines outside tables, without the label, deduplicated, in document order.
     pub notes: Vec<String>,
+    /// Heading candidates (`<h1>`–`<h3>`, title-classed elements), in document order: where
+    /// a page may state its cut-off date when its title does not.
+    pub headings: Vec<String>,
 }
 
 /// The raw text of a line names a label this module reads (or a 备注).
@@ -111,6 +114,7 @@ pub fn collect(
         issuers,
         published,
         notes,
+        headings: headings.to_vec(),
     }
 }
 
@@ -123,16 +127,23 @@ pub fn strip_note_label(text: &str) -> Option<String> {
 
 /// The headline: the CMS's ArticleTitle meta, else the heading that the `<title>`'s first
 /// segment names (exactly, else by containment), else that segment, else the first heading.
+/// A text that is only the site's or an agency's name (`文成县人民政府`, `泰顺县发展和改革局`,
+/// `…门户网站`) is never the headline: such a `<title>` segment is passed over for the next,
+/// and such a heading for the article's own.
 fn choose_title(
     article_title: Option<String>,
     html_title: Option<String>,
     headings: &[String],
 ) -> Option<String> {
-    if article_title.is_some() {
-        return article_title;
+    if let Some(title) = article_title.filter(|t| !is_site_name(t)) {
+        return Some(title);
     }
     let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    if let Some(segment) = html_title.as_deref().and_then(first_segment) {
+    let headings: Vec<&String> = headings.iter().filter(|h| !is_site_name(h)).collect();
+    let segment = html_title
+        .as_deref()
+        .and_then(|t| segments(t).into_iter().find(|s| !is_site_name(s)));
+    if let Some(segment) = segment {
         let seg = squeeze(segment);
         let exact = headings.iter().find(|h| squeeze(h) == seg);
         let near = || {
@@ -144,24 +155,68 @@ fn choose_title(
         return Some(
             exact
                 .or_else(near)
-                .cloned()
+                .map(|h| h.to_string())
                 .unwrap_or_else(|| segment.to_string()),
         );
     }
-    headings.first().cloned()
+    headings.first().map(|h| h.to_string())
 }
 
-/// `进度表 - 文成县人民政府` -> `进度表`: the part of a `<title>` before the site name.
-fn first_segment(title: &str) -> Option<&str> {
+/// `进度表 - 文成县人民政府` -> [`进度表`, `文成县人民政府`]: a `<title>`'s parts around the
+/// separators CMSs put before the site name.
+fn segments(title: &str) -> Vec<&str> {
     const SEPARATORS: &[&str] = &[" - ", " _ ", "_", "|", "｜", " — ", "－", "--", " -"];
-    let end = SEPARATORS
-        .iter()
-        .filter_map(|sep| title.find(sep))
-        .filter(|&at| at > 0)
-        .min()
-        .unwrap_or(title.len());
-    let segment = title[..end].trim();
-    (!segment.is_empty()).then_some(segment)
+    let mut out = Vec::new();
+    let mut rest = title;
+    loop {
+        let next = SEPARATORS
+            .iter()
+            .filter_map(|sep| rest.find(sep).map(|at| (at, sep.len())))
+            .filter(|&(at, _)| at > 0)
+            .min();
+        let (end, skip) = next.unwrap_or((rest.len(), 0));
+        let segment = rest[..end].trim().trim_matches('-').trim();
+        if !segment.is_empty() {
+            out.push(segment);
+        }
+        if next.is_none() {
+            return out;
+        }
+        rest = &rest[end + skip..];
+    }
+}
+
+/// A text that names a site or an agency and nothing else: `文成县人民政府`,
+/// `泰顺县发展和改革局`, `浙江政务服务网`, `…门户网站`. An article's title says what it is about
+/// (a year, 进度, 民生实事, 通知…), which a bare name never does.
+pub fn is_site_name(text: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "人民政府",
+        "政府",
+        "门户网站",
+        "网站",
+        "政务网",
+        "服务网",
+        "政府网",
+        "局",
+        "委员会",
+        "委",
+        "办公室",
+        "办",
+        "中心",
+        "信息公开",
+        "政府信息公开",
+    ];
+    const ABOUT: &[&str] = &[
+        "进度", "进展", "民生", "实事", "项目", "情况", "通知", "公告", "报告", "计划", "关于",
+        "表",
+    ];
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    !text.is_empty()
+        && text.chars().count() <= 24
+        && !text.chars().any(|c| c.is_ascii_digit())
+        && ENDINGS.iter().any(|e| text.ends_with(e))
+        && !ABOUT.iter().any(|w| text.contains(w))
 }
 
 /// Values written after any of `labels`: `label:value` on one line, or a line holding only the
@@ -183,19 +238,86 @@ fn labelled(lines: &[Line], labels: &[&str]) -> Vec<String> {
                 .or_else(|| trimmed.strip_prefix('：'))
             {
                 let value = value.trim();
-                if !value.is_empty() {
+                if starts_with_label(value) {
+                    // `来源： 作者：张三`: the label is empty; the rest is the next label's.
+                } else if !value.is_empty() {
                     values.push(value.to_string());
-                } else if let Some(next) = lines.get(i + 1) {
+                } else if let Some(next) = lines.get(i + 1).filter(|n| !is_label_line(&n.text)) {
                     values.push(next.text.clone());
                 }
             } else if trimmed.is_empty() && text[..at].trim().is_empty() {
-                if let Some(next) = lines.get(i + 1) {
+                if let Some(next) = lines.get(i + 1).filter(|n| !is_label_line(&n.text)) {
                     values.push(next.text.clone());
                 }
             }
         }
     }
     values
+}
+
+/// Labels of metadata lines and 信息公开 tables, read or not: a value never starts with one.
+const LABELS: &[&str] = &[
+    "信息来源",
+    "文章来源",
+    "来源",
+    "发布机构",
+    "发布日期",
+    "发布时间",
+    "作者",
+    "撰稿",
+    "供稿",
+    "责任编辑",
+    "编辑",
+    "审核",
+    "校对",
+    "摄影",
+    "浏览次数",
+    "浏览量",
+    "浏览",
+    "点击数",
+    "点击率",
+    "点击",
+    "访问量",
+    "阅读量",
+    "阅读",
+    "字体",
+    "字号",
+    "索引号",
+    "文号",
+    "发文字号",
+    "成文日期",
+    "主题分类",
+    "信息分类",
+    "有效性",
+    "发布人",
+];
+
+/// `作者：张三`, `浏览次数: 12`, `作者`: the text begins with a label (a known one standing
+/// alone or before a colon, or up to five Chinese characters before a colon).
+fn starts_with_label(text: &str) -> bool {
+    let text = text.trim_start();
+    let colon_after = |rest: &str| {
+        let rest = rest.trim_start();
+        rest.is_empty() || rest.starts_with(':') || rest.starts_with('：')
+    };
+    if LABELS
+        .iter()
+        .any(|l| text.strip_prefix(l).is_some_and(colon_after))
+    {
+        return true;
+    }
+    let han = text.chars().take_while(|c| is_han(*c)).count();
+    (1..=5).contains(&han)
+        && text
+            .char_indices()
+            .nth(han)
+            .is_some_and(|(at, _)| matches!(text[at..].chars().next(), Some(':' | '：')))
+}
+
+/// A line that is a label itself (`作者：`, `浏览次数：12`, `发布机构`), so it is no value of the
+/// label before it.
+fn is_label_line(text: &str) -> bool {
+    starts_with_label(text)
 }
 
 /// The first occurrence at or after `from` of a label that stands as a label: at the start,
@@ -318,6 +440,37 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_label_gives_neither_its_name_nor_its_neighbours_text() {
+        // `来源：` with nothing after it, followed on the same line by the next label.
+        let l = lines(&["发布日期：2024-08-28 来源： 作者：张三 浏览次数：12"]);
+        assert!(labelled(&l, &["来源"]).is_empty());
+        // … and on the next line (the walk keeps the line after a label).
+        let l = lines(&["来源：", "作者：张三"]);
+        assert!(labelled(&l, &["来源"]).is_empty());
+        let l = lines(&["信息来源：", "发布时间：2024-08-28 16:34"]);
+        assert!(labelled(&l, &["信息来源", "来源"]).is_empty());
+        assert_eq!(
+            labelled(&l, &["发布日期", "发布时间"]),
+            vec!["2024-08-28 16:34"]
+        );
+        // A key/value table whose 来源 cell is empty: the next cell is the 作者 label.
+        let l = lines(&["来源", "作者"]);
+        assert!(labelled(&l, &["来源"]).is_empty());
+        // `发布日期：` empty, then `来源：文成县`: no date, and the source is still read.
+        let l = lines(&["发布日期： 来源：文成县"]);
+        assert!(labelled(&l, &["发布日期", "发布时间"]).is_empty());
+        assert_eq!(labelled(&l, &["来源"]), vec!["文成县"]);
+    }
+
+    #[test]
+    fn a_value_that_merely_contains_a_label_word_is_kept() {
+        let l = lines(&["来源：文成县发展和改革局"]);
+        assert_eq!(labelled(&l, &["来源"]), vec!["文成县发展和改革局"]);
+        let l = lines(&["发布机构", "泰顺县人民政府办公室"]);
+        assert_eq!(labelled(&l, &["发布机构"]), vec!["泰顺县人民政府办公室"]);
+    }
+
+    #[test]
     fn source_value_stops_at_the_next_label() {
         assert_eq!(
             first_word("泰顺县卫健局浏览次数：12").as_deref(),
@@ -332,6 +485,62 @@ mod tests {
             Some("省政府十大民生实事名称前标*的16个项目")
         );
         assert_eq!(strip_note_label("说明：x"), None);
+    }
+
+    #[test]
+    fn a_title_tag_that_is_only_the_site_name_gives_the_article_heading() {
+        let headings = vec![
+            "文成县人民政府".to_string(),
+            "文成县2024年民生实事项目第三季度进度表".to_string(),
+        ];
+        assert_eq!(
+            choose_title(None, Some("文成县人民政府".into()), &headings).as_deref(),
+            Some("文成县2024年民生实事项目第三季度进度表")
+        );
+        assert_eq!(
+            choose_title(None, Some("泰顺县发展和改革局".into()), &headings).as_deref(),
+            Some("文成县2024年民生实事项目第三季度进度表")
+        );
+        assert_eq!(
+            choose_title(None, Some("文成县人民政府门户网站".into()), &headings).as_deref(),
+            Some("文成县2024年民生实事项目第三季度进度表")
+        );
+        // A site name first and the article after it.
+        assert_eq!(
+            choose_title(
+                None,
+                Some("文成县人民政府 - 民生实事进度表".into()),
+                &["民生实事进度表".to_string()]
+            )
+            .as_deref(),
+            Some("民生实事进度表")
+        );
+        // An ArticleTitle meta that holds the site name is passed over too.
+        assert_eq!(
+            choose_title(Some("文成县人民政府".into()), None, &headings).as_deref(),
+            Some("文成县2024年民生实事项目第三季度进度表")
+        );
+    }
+
+    #[test]
+    fn site_and_agency_names_are_told_from_titles() {
+        for name in [
+            "文成县人民政府",
+            "泰顺县发展和改革局",
+            "景宁畲族自治县人民政府",
+            "青田县人民政府门户网站",
+            "浙江政务服务网",
+        ] {
+            assert!(is_site_name(name), "{name}");
+        }
+        for title in [
+            "民生实事进度表",
+            "文成县2024年民生实事项目进度表",
+            "文成县人民政府关于印发2024年民生实事项目的通知",
+            "泰顺县发展和改革局2024年工作计划",
+        ] {
+            assert!(!is_site_name(title), "{title}");
+        }
     }
 
     #[test]

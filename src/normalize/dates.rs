@@ -1,7 +1,9 @@
-//! 发布日期 values -> ISO 8601 in China Standard Time.
+//! 发布日期 values -> RFC 3339 in China Standard Time, always a full timestamp (Record schema
+//! v2: one parser reads the whole published_at column).
 //!
 //! `2024-08-28 16:34:00` -> `2024-08-28T16:34:00+08:00`; `2024-08-28 16:34` gets `:00`;
-//! `2024-08-28`, `2024/8/28`, `2024年8月28日` -> `2024-08-28`. Impossible dates are refused.
+//! `2024-08-28`, `2024/8/28`, `2024年8月28日` -> `2024-08-28T00:00:00+08:00`. Impossible dates
+//! are refused. `published_date` is the local date of the result.
 //! When a page carries several copies, the most precise wins (the seed's first copy has the
 //! time, the second only the date).
 
@@ -52,7 +54,7 @@ pub fn parse_published(text: &str) -> Option<Published> {
     let Some(hour) = num(4) else {
         return Some(Published {
             precision: Precision::Day,
-            iso: day,
+            iso: format!("{day}T00:00:00+08:00"),
         });
     };
     let minute = num(5)?;
@@ -91,6 +93,22 @@ pub fn most_precise<'a>(values: impl IntoIterator<Item = &'a String>) -> Option<
     best.map(|b| b.iso)
 }
 
+/// A published_at of Record schema v1 as v2 writes it: a date alone (`2024-08-28`) gets
+/// `T00:00:00+08:00`; a full timestamp stays as it is.
+pub fn full_timestamp(published_at: &str) -> String {
+    match parse_published(published_at) {
+        Some(p) if published_at.len() == 10 => p.iso,
+        _ => published_at.to_string(),
+    }
+}
+
+/// The local date of a published_at in `+08:00` (`2024-08-28T16:34:00+08:00` ->
+/// `2024-08-28`), or None when it does not start with a date.
+pub fn local_date(published_at: &str) -> Option<String> {
+    let date = published_at.get(..10)?;
+    parse_published(date).map(|_| date.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,9 +132,38 @@ mod tests {
     }
 
     #[test]
-    fn chinese_and_slashed_dates_are_days() {
-        assert_eq!(parse_published("2025年1月6日").unwrap().iso, "2025-01-06");
-        assert_eq!(parse_published("2024/8/28").unwrap().iso, "2024-08-28");
+    fn a_date_alone_is_midnight_china_time() {
+        assert_eq!(
+            parse_published("2025年1月6日").unwrap().iso,
+            "2025-01-06T00:00:00+08:00"
+        );
+        assert_eq!(
+            parse_published("2024/8/28").unwrap().iso,
+            "2024-08-28T00:00:00+08:00"
+        );
+        assert_eq!(
+            parse_published("2024-12-31").unwrap().precision,
+            Precision::Day
+        );
+    }
+
+    #[test]
+    fn a_v1_date_becomes_a_full_timestamp_and_a_timestamp_stays() {
+        assert_eq!(full_timestamp("2024-12-31"), "2024-12-31T00:00:00+08:00");
+        assert_eq!(
+            full_timestamp("2024-08-28T16:34:00+08:00"),
+            "2024-08-28T16:34:00+08:00"
+        );
+    }
+
+    #[test]
+    fn published_date_is_the_local_date() {
+        assert_eq!(
+            local_date("2024-08-28T16:34:00+08:00").as_deref(),
+            Some("2024-08-28")
+        );
+        assert_eq!(local_date("2024-08"), None);
+        assert_eq!(local_date("浏览次数：12"), None);
     }
 
     #[test]

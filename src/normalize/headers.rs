@@ -3,13 +3,18 @@
 //! Adding a synonym is one line in [`SYNONYMS`] (and a test). Headers are compared with all
 //! whitespace removed and full-width `（）％` folded, by containment, in the table's order:
 //! `是否省市统一进度(全省县市区名次)` is a status column before it could be anything else.
+//!
+//! A header that matches more than one field is decided by its most specific part: in a
+//! flattened two-row header the child part first (`完成情况/是否全省统一进度` is a status
+//! column), and completion before progress_note (`完成情况/完成率` is completion_pct; `完成情况`
+//! alone is progress_note).
 
 use super::numbers::fold_width;
 use super::status::scope_of;
 use crate::extract::Grid;
 use crate::record::Scope;
 
-/// A field of Record schema v1 that a column can feed.
+/// A field of the Record schema that a column can feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Seq,
@@ -22,6 +27,8 @@ pub enum Field {
     Category,
     LeadUnit,
     Leader,
+    /// The progress narrative (Record schema v2; v1 kept it in `extra`).
+    ProgressNote,
 }
 
 /// Header synonyms, checked in this order; a header containing any synonym maps to its field.
@@ -50,6 +57,20 @@ pub const SYNONYMS: &[(Field, &[&str])] = &[
         &["牵头单位", "责任单位", "牵头部门", "责任部门"],
     ),
     (Field::Leader, &["分管领导", "责任领导", "牵头领导"]),
+    // Last: `完成情况/完成率` is a completion column, `项目内容及进展情况` a content column.
+    (
+        Field::ProgressNote,
+        &[
+            "进展情况",
+            "完成情况",
+            "工作进展",
+            "推进情况",
+            "进度情况",
+            "主要进展",
+            "实施情况",
+            "目前进展",
+        ],
+    ),
 ];
 
 /// The comparison form of a header: no whitespace, full-width forms folded.
@@ -65,12 +86,18 @@ pub fn field_of(header: &str) -> Option<Field> {
     field_of_key(&header_key(header))
 }
 
-/// The field a header's comparison form ([`header_key`]) names, if any.
+/// The field a header's comparison form ([`header_key`]) names, if any: a flattened
+/// two-row header's child part first (`parent/child`), then the whole.
 fn field_of_key(key: &str) -> Option<Field> {
-    SYNONYMS
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| key.contains(w)))
-        .map(|(field, _)| *field)
+    let in_synonyms = |part: &str| {
+        SYNONYMS
+            .iter()
+            .find(|(_, words)| words.iter().any(|w| part.contains(w)))
+            .map(|(field, _)| *field)
+    };
+    key.rsplit_once('/')
+        .and_then(|(_, child)| in_synonyms(child))
+        .or_else(|| in_synonyms(key))
 }
 
 /// What one column feeds.
@@ -322,7 +349,36 @@ mod tests {
 
     #[test]
     fn unmapped_headers_are_extra() {
-        assert_eq!(field_of("进展情况"), None);
         assert_eq!(field_of("配合单位"), None);
+        assert_eq!(field_of("备注"), None);
+        assert_eq!(field_of("计划投资(万元)"), None);
+    }
+
+    #[test]
+    fn progress_narrative_headers_are_progress_note() {
+        for header in [
+            "进展情况",
+            "完成情况",
+            "工作 进展",
+            "目前进展情况",
+            "1-6月推进情况",
+        ] {
+            assert_eq!(field_of(header), Some(Field::ProgressNote), "{header}");
+        }
+    }
+
+    #[test]
+    fn completion_is_more_specific_than_progress_note() {
+        assert_eq!(field_of("完成情况/完成率(%)"), Some(Field::Completion));
+        assert_eq!(field_of("完成情况/主要进展"), Some(Field::ProgressNote));
+        assert_eq!(field_of("完成情况"), Some(Field::ProgressNote));
+        assert_eq!(field_of("完成进度情况"), Some(Field::Completion));
+    }
+
+    #[test]
+    fn a_two_row_header_is_decided_by_its_child_part_first() {
+        assert_eq!(field_of("完成情况/是否全省统一进度"), Some(Field::Status));
+        // The child names no field: the parent decides.
+        assert_eq!(field_of("进展情况/说明"), Some(Field::ProgressNote));
     }
 }

@@ -3,19 +3,25 @@
 //! The rules are DESIGN.md's "Normalization rules", each in one place:
 //! - which columns mean what: `headers.rs` (the synonym table);
 //! - the status cell: `status.rs`; numbers and percentages: `numbers.rs`; dates: `dates.rs`;
+//! - the page-level fields of Record schema v2, `page.rs`: the county (`county.rs`), the
+//!   period a report covers (`period.rs`: as_of, report_year), the project key (`key.rs`);
 //! - which tables are progress tables, continuation tables (续表), and which rows are not
 //!   records (empty, 合计, 备注, group labels): this file.
 //!
 //! Nothing is lost: a mapped cell that cannot be typed leaves its field null and keeps its
 //! text in `extra` under its header; every table and row not emitted is listed with a reason.
 
+pub mod county;
 pub mod dates;
 pub mod headers;
+pub mod key;
 pub mod numbers;
+pub mod page;
+pub mod period;
 pub mod status;
 
 use crate::extract::{meta::strip_note_label, Grid, Page, Preceded, Table};
-use crate::record::{DropReason, DroppedRow, Record, SkippedTable, TableReport};
+use crate::record::{DropReason, DroppedRow, Record, SkippedTable, SourceFormat, TableReport};
 use headers::{Column, Field, Header};
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -29,6 +35,10 @@ pub struct Context {
     pub content_sha256: String,
     /// The configured publisher, used when the page names neither 来源 nor 发布机构.
     pub default_publisher: Option<String>,
+    /// The crawl config's source name (Record `source_name`); None in scrape mode.
+    pub source_name: Option<String>,
+    /// The source's configured county, which beats the one read from the page.
+    pub county: Option<String>,
 }
 
 /// A normalized page.
@@ -43,11 +53,10 @@ pub struct Normalized {
     pub dropped_rows: Vec<DroppedRow>,
 }
 
-/// Page-level fields copied into every record.
+/// Page-level fields copied into every record as it is built; the v2 page facts
+/// ([`page::PageFacts`]) are filled in once the whole page has been read.
 struct PageFields<'a> {
     ctx: &'a Context,
-    title: Option<String>,
-    publisher: Option<String>,
     published_at: Option<String>,
 }
 
@@ -64,6 +73,10 @@ struct Building {
 pub fn normalize(page: &Page, ctx: &Context) -> Normalized {
     let fields = PageFields {
         ctx,
+        published_at: dates::most_precise(&page.meta.published),
+    };
+
+    let mut out = Normalized {
         title: page.meta.title.clone(),
         publisher: page
             .meta
@@ -72,16 +85,12 @@ pub fn normalize(page: &Page, ctx: &Context) -> Normalized {
             .or(page.meta.issuers.first())
             .cloned()
             .or_else(|| ctx.default_publisher.clone()),
-        published_at: dates::most_precise(&page.meta.published),
-    };
-
-    let mut out = Normalized {
-        title: fields.title.clone(),
-        publisher: fields.publisher.clone(),
         published_at: fields.published_at.clone(),
         ..Normalized::default()
     };
     let mut table_notes: Vec<String> = Vec::new();
+    // Rows above the header of each emitted table (a caption row may state the cut-off).
+    let mut captions: Vec<String> = Vec::new();
     let mut current: Option<Building> = None;
 
     for (position, table) in page.tables.iter().enumerate() {
@@ -107,12 +116,16 @@ pub fn normalize(page: &Page, ctx: &Context) -> Normalized {
             },
         };
         if !is_continuation {
+            for r in 0..header.start.min(table.grid.rows.len()) {
+                captions.push(table.grid.distinct_row_texts(r).join(" "));
+            }
             if let Some(done) = current.take() {
                 out.tables.push(done.report);
             }
             current = Some(Building {
                 report: TableReport {
                     table_index: out.tables.len(),
+                    sheet: None,
                     headers: header.texts.clone(),
                     rows: Vec::new(),
                 },
@@ -143,6 +156,24 @@ pub fn normalize(page: &Page, ctx: &Context) -> Normalized {
         if !out.notes.contains(&note) {
             out.notes.push(note);
         }
+    }
+
+    let others = page
+        .meta
+        .headings
+        .iter()
+        .chain(&captions)
+        .chain(&out.notes)
+        .map(String::as_str);
+    let facts = page::PageFacts::new(
+        ctx,
+        out.title.clone(),
+        out.publisher.clone(),
+        out.published_at.clone(),
+        others,
+    );
+    for record in out.tables.iter_mut().flat_map(|t| t.rows.iter_mut()) {
+        facts.fill(record);
     }
     out
 }
@@ -392,8 +423,9 @@ fn record(
 ) -> Record {
     let mut rec = Record {
         source_url: page.ctx.source_url.clone(),
-        publisher: page.publisher.clone(),
-        title: page.title.clone(),
+        // title, publisher and the v2 page facts are filled by `page::PageFacts::fill`.
+        publisher: None,
+        title: None,
         published_at: page.published_at.clone(),
         table_index,
         row_index,
@@ -412,6 +444,15 @@ fn record(
         extra: Map::new(),
         fetched_at: page.ctx.fetched_at.clone(),
         content_sha256: page.ctx.content_sha256.clone(),
+        published_date: None,
+        source_name: None,
+        county: None,
+        source_format: SourceFormat::Html,
+        article_url: String::new(),
+        progress_note: None,
+        report_year: None,
+        as_of: None,
+        project_key: String::new(),
     };
     let mut column_rank: Option<(i64, Option<crate::record::Scope>)> = None;
     for (c, cell) in grid.rows[r].iter().enumerate() {
@@ -455,6 +496,7 @@ fn record(
                 },
                 Field::LeadUnit => rec.lead_unit = non_empty(text),
                 Field::Leader => rec.leader = non_empty(&squeeze_cjk_spaces(text)),
+                Field::ProgressNote => rec.progress_note = non_empty(text),
             },
         }
         if keep_in_extra && !text.is_empty() {
