@@ -1,0 +1,500 @@
+//! Segmentation: paragraphs → headings and items.
+//!
+//! - An **item** is a paragraph that starts with an enumerator and is not a heading.
+//! - A **heading** is a short enumerated paragraph (at most [`HEADING_MAX_CHARS`] characters
+//!   after its enumerator) with no sentence punctuation (`。；！？，`) and no percentage, that
+//!   has items of a lower level under it (`一、民生保障类` over `1.…`). A short line without
+//!   an enumerator that names a category (`民生保障类`, `社会事业类项目`, `教育领域`) is a heading
+//!   too, and so is a line that opens a problem or plan section (`存在问题`,
+//!   `下一步，我们将重点做好以下工作：`). A heading lasts until the next heading of its level or
+//!   higher; an item's category is the nearest heading above it, without its enumerator.
+//! - Numbering restarts under each heading: an item's number is the number as written.
+//! - **Continuation**: an item may span several paragraphs. A paragraph without an enumerator
+//!   right after an item continues it when it reads as prose — it holds sentence punctuation
+//!   (`。；，！？`), or it is a lead-unit line (`（牵头单位：县教育局）`) — and is neither page
+//!   chrome (`发布日期：`, `主办单位：`, `【打印本页】`…) nor a summary (`总体来看，…`). Any
+//!   other paragraph (a title, a signature, a date, a menu) ends the item, and nothing is
+//!   attached again until the next item. Word-pasted reports put the progress sentence or the
+//!   lead unit in a paragraph of their own; this keeps them with their item.
+//! - Items under a problem or plan heading are marked as such; the reader rejects them.
+//! - **Duplicates**: an article rendered twice (two CMS templates on one page, as on the 文成县
+//!   seed page) repeats its items; an item equal to an earlier one in category, number and
+//!   text is dropped and counted.
+
+use super::enumerator::{self, Enumerator, Kind};
+
+/// The longest enumerated heading, in characters after the enumerator.
+pub const HEADING_MAX_CHARS: usize = 30;
+
+/// The longest unenumerated category heading (`社会事业类项目`).
+const CATEGORY_HEADING_MAX_CHARS: usize = 15;
+
+/// One item as segmented, before its fields are read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub kind: Kind,
+    pub number: i64,
+    /// The first paragraph as written, enumerator included.
+    pub first: String,
+    /// The first paragraph without its enumerator.
+    pub text: String,
+    /// The paragraphs that continue it.
+    pub continuation: Vec<String>,
+    /// The nearest heading above it, without the heading's enumerator.
+    pub category: Option<String>,
+    /// It stands under a problem or plan heading.
+    pub in_problem_or_plan: bool,
+}
+
+impl Segment {
+    fn same_item(&self, other: &Segment) -> bool {
+        self.kind == other.kind
+            && self.number == other.number
+            && self.category == other.category
+            && self.text == other.text
+            && self.continuation == other.continuation
+    }
+}
+
+/// The items of a text and how many repeated items were dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segmented {
+    pub items: Vec<Segment>,
+    pub duplicates_dropped: usize,
+}
+
+/// What a paragraph is, before headings are decided.
+enum Entry<'a> {
+    Enumerated {
+        enumerator: Enumerator,
+        paragraph: &'a str,
+    },
+    Plain(&'a str),
+}
+
+/// A heading in force: its rank (smaller is higher), its text, and whether it opens a problem
+/// or plan section.
+struct Open {
+    rank: u8,
+    text: String,
+    problem_or_plan: bool,
+}
+
+/// Segments `paragraphs` into items (see the module documentation).
+pub fn segment(paragraphs: &[String]) -> Segmented {
+    let entries: Vec<Entry> = paragraphs
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| match enumerator::parse(p) {
+            Some(enumerator) => Entry::Enumerated {
+                enumerator,
+                paragraph: p,
+            },
+            None => Entry::Plain(p),
+        })
+        .collect();
+
+    let mut items: Vec<Segment> = Vec::new();
+    let mut headings: Vec<Open> = Vec::new();
+    let mut open_item = false;
+    for (i, entry) in entries.iter().enumerate() {
+        match entry {
+            Entry::Enumerated {
+                enumerator,
+                paragraph,
+            } => {
+                let rest = &paragraph[enumerator.len..];
+                if heading_like(rest) && has_lower_items(&entries[i + 1..], enumerator.kind) {
+                    open_heading(&mut headings, rank_of(enumerator.kind), rest);
+                    open_item = false;
+                    continue;
+                }
+                items.push(Segment {
+                    kind: enumerator.kind,
+                    number: enumerator.number,
+                    first: paragraph.to_string(),
+                    text: rest.to_string(),
+                    continuation: Vec::new(),
+                    category: headings.last().map(|h| h.text.clone()),
+                    in_problem_or_plan: headings.iter().any(|h| h.problem_or_plan),
+                });
+                open_item = true;
+            }
+            Entry::Plain(paragraph) => {
+                if opens_problem_or_plan(paragraph) || is_category_heading(paragraph) {
+                    // Just below the nearest enumerated heading: the next heading of that
+                    // heading's level ends it too.
+                    let parent = headings
+                        .iter()
+                        .rev()
+                        .find(|h| h.rank % 2 == 0)
+                        .map_or(0, |h| h.rank);
+                    open_heading(&mut headings, parent + 1, paragraph);
+                    open_item = false;
+                } else if open_item && continues_item(paragraph) {
+                    if let Some(item) = items.last_mut() {
+                        item.continuation.push(paragraph.to_string());
+                    }
+                } else {
+                    open_item = false;
+                }
+            }
+        }
+    }
+
+    let mut kept: Vec<Segment> = Vec::with_capacity(items.len());
+    let mut duplicates_dropped = 0;
+    for item in items {
+        if kept.iter().any(|k| k.same_item(&item)) {
+            duplicates_dropped += 1;
+        } else {
+            kept.push(item);
+        }
+    }
+    Segmented {
+        items: kept,
+        duplicates_dropped,
+    }
+}
+
+/// Enumerated headings rank 2, 4, … by level; unenumerated headings take the odd rank just
+/// below their parent.
+fn rank_of(kind: Kind) -> u8 {
+    kind.level() * 2
+}
+
+fn open_heading(headings: &mut Vec<Open>, rank: u8, text: &str) {
+    while headings.last().is_some_and(|h| h.rank >= rank) {
+        headings.pop();
+    }
+    let problem_or_plan = opens_problem_or_plan(text);
+    headings.push(Open {
+        rank,
+        text: heading_text(text),
+        problem_or_plan,
+    });
+}
+
+/// The heading as a category: as written, without a trailing colon.
+fn heading_text(text: &str) -> String {
+    text.trim()
+        .trim_end_matches(['：', ':'])
+        .trim_end()
+        .to_string()
+}
+
+/// Short, no sentence punctuation, no percentage: it can be a heading.
+fn heading_like(rest: &str) -> bool {
+    let rest = rest.trim().trim_end_matches(['：', ':']);
+    rest.chars().count() <= HEADING_MAX_CHARS
+        && !rest.contains(['。', '；', ';', '！', '？', '，', ',', '%', '％'])
+}
+
+/// The next enumerated paragraph after a heading candidate is of a lower level.
+fn has_lower_items(after: &[Entry], kind: Kind) -> bool {
+    after
+        .iter()
+        .find_map(|e| match e {
+            Entry::Enumerated { enumerator, .. } => Some(enumerator.kind),
+            Entry::Plain(_) => None,
+        })
+        .is_some_and(|next| next.level() > kind.level())
+}
+
+/// Words of a heading (or a line standing as one) that opens a section about problems or
+/// plans, which gives no records.
+const PROBLEM_OR_PLAN: &[&str] = &[
+    "存在问题",
+    "存在的问题",
+    "问题和不足",
+    "问题与不足",
+    "困难和问题",
+    "问题和困难",
+    "主要问题",
+    "下一步",
+    "下步",
+    "工作打算",
+    "工作计划",
+    "下阶段",
+    "下一阶段",
+    "工作思路",
+    "意见建议",
+    "工作建议",
+];
+
+/// A line that opens a problem or plan section: it names one, and it is short with no
+/// sentence punctuation, or it ends with a colon (`下一步，我们将重点做好以下工作：`).
+/// `下一步将加快推进。` inside an item's text is not one.
+fn opens_problem_or_plan(text: &str) -> bool {
+    let text = text.trim();
+    let names_one = PROBLEM_OR_PLAN.iter().any(|w| text.contains(w));
+    names_one
+        && (text.ends_with(['：', ':'])
+            || (text.chars().count() <= HEADING_MAX_CHARS
+                && !text.contains(['。', '；', ';', '，', ',', '！', '？'])))
+}
+
+/// A short unenumerated line that names a category: `民生保障类`, `社会事业类项目`, `教育领域`.
+fn is_category_heading(text: &str) -> bool {
+    let bare = text.trim().trim_end_matches(['：', ':']);
+    bare.chars().count() <= CATEGORY_HEADING_MAX_CHARS
+        && bare
+            .chars()
+            .all(|c| !c.is_ascii_punctuation() && !is_cjk_punctuation(c))
+        && ["类", "类项目", "领域", "方面"]
+            .iter()
+            .any(|end| bare.ends_with(end))
+}
+
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20)
+}
+
+/// Page chrome: metadata lines, tools, navigation and footer text.
+const CHROME: &[&str] = &[
+    "发布日期",
+    "发布时间",
+    "来源：",
+    "来源:",
+    "浏览次数",
+    "浏览量",
+    "访问量",
+    "字号",
+    "字体：",
+    "打印",
+    "关闭窗口",
+    "分享到",
+    "扫一扫",
+    "您现在的位置",
+    "当前位置",
+    "上一篇",
+    "下一篇",
+    "相关链接",
+    "索引号",
+    "发文机关",
+    "成文日期",
+    "主办单位",
+    "承办单位",
+    "网站标识码",
+    "ICP备",
+    "公网安备",
+    "版权所有",
+    "Copyright",
+    "技术支持",
+    "联系电话",
+    "联系我们",
+    "网站地图",
+    "附件：",
+];
+
+fn is_chrome(text: &str) -> bool {
+    CHROME.iter().any(|w| text.contains(w))
+}
+
+/// Summary openers: a closing paragraph about the whole report, not the last item.
+const SUMMARY: &[&str] = &[
+    "总体来看",
+    "总的来看",
+    "总体上看",
+    "总体而言",
+    "整体来看",
+    "综上",
+    "总之",
+];
+
+/// A lead-unit line: `（牵头单位：县教育局）` or `牵头单位：县教育局`.
+pub fn is_lead_unit_line(text: &str) -> bool {
+    let bare = text
+        .trim()
+        .trim_start_matches(['（', '('])
+        .trim_end_matches(['）', ')', '。']);
+    ["牵头单位", "责任单位", "牵头部门", "责任部门"]
+        .iter()
+        .any(|label| {
+            bare.strip_prefix(label)
+                .is_some_and(|r| r.trim_start().starts_with(['：', ':']))
+        })
+}
+
+/// A paragraph without an enumerator that continues the item before it.
+fn continues_item(text: &str) -> bool {
+    if is_chrome(text) || SUMMARY.iter().any(|w| text.starts_with(w)) {
+        return false;
+    }
+    is_lead_unit_line(text) || text.contains(['。', '；', ';', '，', ',', '！', '？'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paragraphs(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn summary(lines: &[&str]) -> Vec<(i64, Option<String>, String, bool)> {
+        segment(&paragraphs(lines))
+            .items
+            .into_iter()
+            .map(|s| (s.number, s.category, s.text, s.in_problem_or_plan))
+            .collect()
+    }
+
+    #[test]
+    fn headings_give_categories_and_numbering_restarts_under_each() {
+        let got = summary(&[
+            "一、民生保障类",
+            "1.发放补贴。已完成。",
+            "2.新增床位。完成60%。",
+            "二、社会事业类项目",
+            "1.新建幼儿园。完成80%。",
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                (
+                    1,
+                    Some("民生保障类".into()),
+                    "发放补贴。已完成。".into(),
+                    false
+                ),
+                (
+                    2,
+                    Some("民生保障类".into()),
+                    "新增床位。完成60%。".into(),
+                    false
+                ),
+                (
+                    1,
+                    Some("社会事业类项目".into()),
+                    "新建幼儿园。完成80%。".into(),
+                    false
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_short_enumerated_line_without_lower_items_is_an_item() {
+        let got = summary(&["1.城区公厕改造提升", "2.新建幼儿园"]);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1, None);
+    }
+
+    #[test]
+    fn the_nearest_of_two_heading_levels_is_the_category() {
+        let got = summary(&[
+            "一、项目推进情况",
+            "（一）教育类",
+            "1.新建幼儿园。完成80%。",
+            "（二）卫生类",
+            "1.建设卫生室。完成50%。",
+        ]);
+        assert_eq!(got[0].1.as_deref(), Some("教育类"));
+        assert_eq!(got[1].1.as_deref(), Some("卫生类"));
+    }
+
+    #[test]
+    fn items_under_problem_and_plan_headings_are_marked() {
+        let got = summary(&[
+            "一、推进情况",
+            "1.新建幼儿园。完成80%。",
+            "二、存在问题",
+            "1.资金到位慢。",
+            "三、下一步工作打算",
+            "1.加快推进，确保年底前全面完成。",
+        ]);
+        let marks: Vec<bool> = got.iter().map(|g| g.3).collect();
+        assert_eq!(marks, vec![false, true, true]);
+    }
+
+    #[test]
+    fn an_unenumerated_plan_line_marks_the_items_after_it() {
+        let got = summary(&[
+            "1.新建幼儿园。完成80%。",
+            "2.建设卫生室。完成50%。",
+            "下一步，我们将重点做好以下工作：",
+            "1.加快推进，确保年底前全面完成。",
+        ]);
+        let marks: Vec<bool> = got.iter().map(|g| g.3).collect();
+        assert_eq!(marks, vec![false, false, true]);
+    }
+
+    #[test]
+    fn a_prose_paragraph_after_an_item_continues_it_and_chrome_ends_it() {
+        let got = segment(&paragraphs(&[
+            "1.新建改扩建幼儿园3所。",
+            "目前已完成主体工程，完成年度计划的60%。",
+            "（牵头单位：县教育局）",
+            "县发展和改革局",
+            "这一段不再属于任何项目。",
+            "2.改造公厕10座。",
+            "发布日期：2024-07-10",
+            "主办单位：某县人民政府办公室，地址：某路1号",
+        ]));
+        assert_eq!(
+            got.items[0].continuation,
+            vec![
+                "目前已完成主体工程，完成年度计划的60%。".to_string(),
+                "（牵头单位：县教育局）".to_string()
+            ]
+        );
+        assert!(got.items[1].continuation.is_empty());
+    }
+
+    #[test]
+    fn a_summary_paragraph_is_not_the_last_item() {
+        let got = segment(&paragraphs(&[
+            "1.新建幼儿园。完成80%。",
+            "总体来看，各项目推进顺利，总体完成率达85%。",
+        ]));
+        assert!(got.items[0].continuation.is_empty());
+    }
+
+    #[test]
+    fn an_article_rendered_twice_gives_its_items_once() {
+        let copy = [
+            "某县2024年民生实事进展情况",
+            "一、教育类",
+            "1.新建幼儿园。完成80%。",
+            "2.改造校舍。完成60%。",
+        ];
+        let mut lines = copy.to_vec();
+        lines.push("发布日期：2024-07-10");
+        lines.extend(copy);
+        let got = segment(&paragraphs(&lines));
+        assert_eq!(got.items.len(), 2);
+        assert_eq!(got.duplicates_dropped, 2);
+    }
+
+    #[test]
+    fn the_same_text_under_another_heading_is_not_a_duplicate() {
+        let got = segment(&paragraphs(&[
+            "一、城区",
+            "1.改造公厕。已完成。",
+            "二、乡镇",
+            "1.改造公厕。已完成。",
+        ]));
+        assert_eq!((got.items.len(), got.duplicates_dropped), (2, 0));
+    }
+
+    #[test]
+    fn unenumerated_category_lines_are_headings() {
+        let got = summary(&[
+            "民生保障类",
+            "1.发放补贴。已完成。",
+            "教育领域",
+            "1.新建幼儿园。完成80%。",
+        ]);
+        assert_eq!(got[0].1.as_deref(), Some("民生保障类"));
+        assert_eq!(got[1].1.as_deref(), Some("教育领域"));
+    }
+
+    #[test]
+    fn lead_unit_lines_are_recognised() {
+        assert!(is_lead_unit_line("（牵头单位：县教育局）"));
+        assert!(is_lead_unit_line("责任单位: 县卫健局。"));
+        assert!(!is_lead_unit_line("县教育局牵头实施。"));
+    }
+}
