@@ -3,7 +3,9 @@
 //! - An **item** is a paragraph that starts with an enumerator and is not a heading.
 //! - A **heading** is a short enumerated paragraph (at most [`HEADING_MAX_CHARS`] characters
 //!   after its enumerator) with no sentence punctuation (`。；！？，`) and no percentage, that
-//!   has items of a lower level under it (`一、民生保障类` over `1.…`). A short line without
+//!   has items of a lower level under it (`一、民生保障类` over `1.…`) or names a section of
+//!   the report (`一、总体推进情况`, `三、存在问题`: 情况, 总体, 概况, 成效, 做法, problem and
+//!   plan words). A short line without
 //!   an enumerator that names a category (`民生保障类`, `社会事业类项目`, `教育领域`) is a heading
 //!   too, and so is a line that opens a problem or plan section (`存在问题`,
 //!   `下一步，我们将重点做好以下工作：`). A heading lasts until the next heading of its level or
@@ -11,8 +13,9 @@
 //! - Numbering restarts under each heading: an item's number is the number as written.
 //! - **Continuation**: an item may span several paragraphs. A paragraph without an enumerator
 //!   right after an item continues it when it reads as prose — it holds sentence punctuation
-//!   (`。；，！？`), or it is a lead-unit line (`（牵头单位：县教育局）`) — and is neither page
-//!   chrome (`发布日期：`, `主办单位：`, `【打印本页】`…) nor a summary (`总体来看，…`). Any
+//!   (`。；，！？`), or it is a lead-unit line (`（牵头单位：县教育局）`) — and is not page
+//!   chrome (`发布日期：`, `主办单位：`, `【打印本页】`…), a summary (`总体来看，…`) or a plan
+//!   or problem paragraph (`下一步，…`: it speaks of the report, not the item). Any
 //!   other paragraph (a title, a signature, a date, a menu) ends the item, and nothing is
 //!   attached again until the next item. Word-pasted reports put the progress sentence or the
 //!   lead unit in a paragraph of their own; this keeps them with their item.
@@ -105,7 +108,10 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
                 paragraph,
             } => {
                 let rest = &paragraph[enumerator.len..];
-                if heading_like(rest) && has_lower_items(&entries[i + 1..], enumerator.kind) {
+                if heading_like(rest)
+                    && (has_lower_items(&entries[i + 1..], enumerator.kind)
+                        || names_a_section(rest))
+                {
                     open_heading(&mut headings, rank_of(enumerator.kind), rest);
                     open_item = false;
                     continue;
@@ -189,6 +195,15 @@ fn heading_like(rest: &str) -> bool {
     let rest = rest.trim().trim_end_matches(['：', ':']);
     rest.chars().count() <= HEADING_MAX_CHARS
         && !rest.contains(['。', '；', ';', '！', '？', '，', ',', '%', '％'])
+}
+
+/// Words of a heading-like line that names a section of the report rather than a project
+/// (`一、总体推进情况` followed by a paragraph of overall figures, not by items).
+const SECTION_WORDS: &[&str] = &["情况", "总体", "概况", "成效", "做法", "主要工作"];
+
+/// A heading-like line that is a section heading even without numbered items under it.
+fn names_a_section(rest: &str) -> bool {
+    SECTION_WORDS.iter().any(|w| rest.contains(w)) || opens_problem_or_plan(rest)
 }
 
 /// The next enumerated paragraph after a heading candidate is of a lower level.
@@ -319,7 +334,10 @@ pub fn is_lead_unit_line(text: &str) -> bool {
 
 /// A paragraph without an enumerator that continues the item before it.
 fn continues_item(text: &str) -> bool {
-    if is_chrome(text) || SUMMARY.iter().any(|w| text.starts_with(w)) {
+    if is_chrome(text)
+        || SUMMARY.iter().any(|w| text.starts_with(w))
+        || PROBLEM_OR_PLAN.iter().any(|w| text.starts_with(w))
+    {
         return false;
     }
     is_lead_unit_line(text) || text.contains(['。', '；', ';', '，', ',', '！', '？'])
@@ -380,6 +398,19 @@ mod tests {
         let got = summary(&["1.城区公厕改造提升", "2.新建幼儿园"]);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].1, None);
+    }
+
+    #[test]
+    fn a_short_line_naming_a_section_is_a_heading_and_its_paragraph_no_item() {
+        let got = summary(&[
+            "一、总体推进情况",
+            "截至9月底，总体完成率达78%。",
+            "二、分项推进情况",
+            "（一）教育类",
+            "1.新建幼儿园。完成80%。",
+        ]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1.as_deref(), Some("教育类"));
     }
 
     #[test]
@@ -448,6 +479,15 @@ mod tests {
         let got = segment(&paragraphs(&[
             "1.新建幼儿园。完成80%。",
             "总体来看，各项目推进顺利，总体完成率达85%。",
+        ]));
+        assert!(got.items[0].continuation.is_empty());
+    }
+
+    #[test]
+    fn a_plan_paragraph_is_not_the_last_item() {
+        let got = segment(&paragraphs(&[
+            "四是示范乡镇创建。已全面完成。",
+            "下一步，县交通运输局将加快推进项目建设，确保按期完成年度目标任务。",
         ]));
         assert!(got.items[0].continuation.is_empty());
     }
