@@ -1,10 +1,11 @@
 //! An item's fields: content, progress note and lead unit.
 //!
-//! - **lead_unit**: the first `（牵头单位：X）` / `（责任单位：X）` bracket (also 牵头部门 / 责任部门,
-//!   half-width brackets and colons), wherever it sits; else a continuation line
-//!   `牵头单位：X`; else `由X牵头` in the text. X is trimmed and ends at a `；` or at a `，`
-//!   that is followed by another label (`（牵头单位：县教育局，配合单位：县财政局）` → 县教育局).
-//!   The brackets and lead-unit lines are removed from the text; `由X牵头` stays in it.
+//! - **lead_unit**: the first, in paragraph order, of a `（牵头单位：X）` / `（责任单位：X）`
+//!   bracket wherever it sits (also 牵头部门 / 责任部门, half-width brackets and colons) and a
+//!   `牵头单位：X` label that ends a paragraph or stands alone; else `由X牵头` in the text. X
+//!   is trimmed and ends at a `；` or at a `，` followed by another label
+//!   (`（牵头单位：县教育局，配合单位：县财政局）` → 县教育局). Brackets and labels are removed
+//!   from the text; `由X牵头` stays in it.
 //! - **content**: the first sentence of the item's first paragraph: up to and including the
 //!   first `。`, or up to (not including) a `；` or `：` that comes first (half-width `;` and
 //!   `:` too, but not a `:` between digits). Punctuation inside brackets or quotes does not
@@ -13,7 +14,6 @@
 //! - **progress_note**: the rest of the first paragraph and the continuation paragraphs, one
 //!   space between paragraphs (a `<p>` boundary is whitespace), trimmed; `None` when empty.
 
-use super::segment::is_lead_unit_line;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -34,41 +34,46 @@ static LEAD_BRACKET: LazyLock<Regex> = LazyLock::new(|| {
 static LED_BY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"由([^由，。；：,;:（）()\s]{2,30}?)牵头").unwrap());
 
+/// A lead-unit label ending a paragraph, or standing alone: `…完成率80%。责任单位：县教育局`,
+/// `牵头单位：县残联`. Group 1 is what is removed, group 2 the unit.
+static LEAD_LABEL_AT_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[。；;])(\s*(?:牵头|责任)(?:单位|部门)\s*[：:]\s*([^。；;（）()]+?)\s*[。；;]?\s*)$",
+    )
+    .unwrap()
+});
+
+/// `paragraph` without its lead-unit bracket and trailing lead-unit label, and the first unit
+/// either gave.
+fn take_lead_unit(paragraph: &str) -> (String, Option<String>) {
+    let found = LEAD_BRACKET
+        .captures(paragraph)
+        .and_then(|c| c.get(1))
+        .and_then(|m| unit(m.as_str()));
+    let kept = LEAD_BRACKET.replace_all(paragraph, "");
+    let kept = kept.trim();
+    match LEAD_LABEL_AT_END.captures(kept) {
+        Some(c) => {
+            let (Some(label), Some(value)) = (c.get(1), c.get(2)) else {
+                return (kept.to_string(), found);
+            };
+            let rest = kept[..label.start()].trim_end_matches(['；', ';']).trim();
+            (rest.to_string(), found.or_else(|| unit(value.as_str())))
+        }
+        None => (kept.to_string(), found),
+    }
+}
+
 /// Reads the fields of an item whose first paragraph (without enumerator) is `text`.
 pub fn read(text: &str, continuation: &[String]) -> Fields {
-    let mut lead_unit: Option<String> = None;
-    let mut take_bracket = |paragraph: &str| -> String {
-        if lead_unit.is_none() {
-            if let Some(m) = LEAD_BRACKET.captures(paragraph).and_then(|c| c.get(1)) {
-                lead_unit = unit(m.as_str());
-            }
-        }
-        let removed = LEAD_BRACKET.replace_all(paragraph, "");
-        removed.trim().to_string()
-    };
-    let first = take_bracket(text);
+    let (first, mut lead_unit) = take_lead_unit(text);
     let mut rest: Vec<String> = Vec::new();
-    let mut unit_lines: Vec<String> = Vec::new();
     for paragraph in continuation {
-        if is_lead_unit_line(paragraph) && !LEAD_BRACKET.is_match(paragraph) {
-            unit_lines.push(paragraph.clone());
-            continue;
-        }
-        let kept = take_bracket(paragraph);
+        let (kept, unit) = take_lead_unit(paragraph);
+        lead_unit = lead_unit.or(unit);
         if !kept.is_empty() {
             rest.push(kept);
         }
-    }
-    if lead_unit.is_none() {
-        lead_unit = unit_lines.iter().find_map(|line| {
-            let bare = line.trim().trim_start_matches(['（', '(']);
-            let at = bare.find(['：', ':'])?;
-            let value = &bare[at..];
-            let value = value[value.chars().next()?.len_utf8()..]
-                .trim_end_matches(['）', ')', '。'])
-                .trim();
-            unit(value)
-        });
     }
 
     let (content, first_rest) = split_first_sentence(&first);
@@ -228,6 +233,19 @@ mod tests {
             Some("已完成改造12座，完成年度计划的60%。")
         );
         assert_eq!(f.lead_unit.as_deref(), Some("县综合执法局"));
+    }
+
+    #[test]
+    fn a_lead_unit_label_ending_the_paragraph_is_taken_out() {
+        let f = fields("新建幼儿园3所。完成率80%。责任单位：县教育局", &[]);
+        assert_eq!(f.lead_unit.as_deref(), Some("县教育局"));
+        assert_eq!(f.progress_note.as_deref(), Some("完成率80%。"));
+        let f = fields(
+            "新建幼儿园3所。完成率80%；牵头单位:县教育局，配合单位：县财政局。",
+            &[],
+        );
+        assert_eq!(f.lead_unit.as_deref(), Some("县教育局"));
+        assert_eq!(f.progress_note.as_deref(), Some("完成率80%"));
     }
 
     #[test]

@@ -110,9 +110,10 @@ fn fold(text: &str) -> String {
 
 static PERCENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d+(?:\.\d+)?)%").unwrap());
 
-/// Clause boundaries (after folding): a percentage is judged by the words of its own clause.
+/// Clause boundaries (after folding): a percentage is judged by the words of its own clause;
+/// an opening bracket starts one too (`新建幼儿园3所（已完成）`).
 fn clause_start(text: &str) -> usize {
-    text.rfind(['。', ',', ';', '!', '?', '、'])
+    text.rfind(['。', ',', ';', '!', '?', '、', '('])
         .map_or(0, |at| {
             at + text[at..].chars().next().map_or(1, char::len_utf8)
         })
@@ -200,9 +201,9 @@ static RANGE_END: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d+(?:\.\d+)
 /// end of the clause.
 static WHOLE_DONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?:已经|均已|现已|已)?(?:全部|全面|顺利|超额)?",
+        r"(?:已经|均已|现已|已)?(?:全部|全面|顺利|超额|提前)?",
         r"(?:完成|竣工|完工|建成|投用|投入使用|交付使用)",
-        r"(?:[并且和及]?(?:投入使用|投用|交付使用|通车|开放|运营|竣工验收|通过验收|验收))*",
+        r"(?:[并且和及]?(?:投入使用|投入运营|投入运行|投用|交付使用|通车|开放|运营|运行|竣工验收|通过验收|验收))*",
         r"(?:全年|本年度|全年度|年度|全部)?(?:目标|计划|建设)?(?:任务)?",
         r"(?:[。,;!?)）]|$)",
     ))
@@ -366,6 +367,11 @@ mod tests {
             "5月已投用。",
             "已完成年度目标任务，群众反映良好。",
             "已建成投用",
+            "已全部建成并投入运营。",
+            "新建幼儿园3所（已完成）",
+            "新建城市书房3家(已完成)",
+            "已提前完成全年任务。",
+            "进展情况：已完成，1月起按新标准发放。",
         ] {
             assert_eq!(completion(sentence), Completion::Words, "{sentence}");
         }
@@ -385,6 +391,8 @@ mod tests {
             "其中2所已竣工。",
             "3所已竣工，2所正在建设。",
             "尚未完成。",
+            "已基本完成。",
+            "力争提前完成。",
         ] {
             assert_eq!(completion(sentence), Completion::None, "{sentence}");
         }

@@ -9,16 +9,21 @@
 //!   an enumerator that names a category (`民生保障类`, `社会事业类项目`, `教育领域`) is a heading
 //!   too, and so is a line that opens a problem or plan section (`存在问题`,
 //!   `下一步，我们将重点做好以下工作：`). A heading lasts until the next heading of its level or
-//!   higher; an item's category is the nearest heading above it, without its enumerator.
+//!   higher; an item's category is the nearest heading above it that names a category
+//!   (not a section such as `一、项目推进情况`), without its enumerator.
 //! - Numbering restarts under each heading: an item's number is the number as written.
 //! - **Continuation**: an item may span several paragraphs. A paragraph without an enumerator
 //!   right after an item continues it when it reads as prose — it holds sentence punctuation
-//!   (`。；，！？`), or it is a lead-unit line (`（牵头单位：县教育局）`) — and is not page
+//!   (`。；，！？：`), or it is a lead-unit line (`（牵头单位：县教育局）`) — and is not page
 //!   chrome (`发布日期：`, `主办单位：`, `【打印本页】`…), a summary (`总体来看，…`) or a plan
 //!   or problem paragraph (`下一步，…`: it speaks of the report, not the item). Any
 //!   other paragraph (a title, a signature, a date, a menu) ends the item, and nothing is
 //!   attached again until the next item. Word-pasted reports put the progress sentence or the
 //!   lead unit in a paragraph of their own; this keeps them with their item.
+//! - **Fields as sub-items**: a heading-like line whose numbered sub-items start with a field
+//!   label (`一、教育优质均衡工程` over `（一）目标任务：…` `（二）进展情况：…`) is an item, the
+//!   project, and those sub-items continue it — the same item as `1.教育优质均衡工程` followed by
+//!   unnumbered `目标任务：…` / `进展情况：…` lines.
 //! - Items under a problem or plan heading are marked as such; the reader rejects them.
 //! - **Duplicates**: an article rendered twice (two CMS templates on one page, as on the 文成县
 //!   seed page) repeats its items; an item equal to an earlier one in category, number and
@@ -81,6 +86,8 @@ struct Open {
     rank: u8,
     text: String,
     problem_or_plan: bool,
+    /// It names a category of projects, not a section of the report (`进展情况`).
+    is_category: bool,
 }
 
 /// Segments `paragraphs` into items (see the module documentation).
@@ -101,6 +108,8 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
     let mut items: Vec<Segment> = Vec::new();
     let mut headings: Vec<Open> = Vec::new();
     let mut open_item = false;
+    // The level of an item whose fields follow as numbered sub-items (`（二）进展情况：…`).
+    let mut fields_below: Option<u8> = None;
     for (i, entry) in entries.iter().enumerate() {
         match entry {
             Entry::Enumerated {
@@ -108,13 +117,31 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
                 paragraph,
             } => {
                 let rest = &paragraph[enumerator.len..];
-                if heading_like(rest)
-                    && (has_lower_items(&entries[i + 1..], enumerator.kind)
-                        || names_a_section(rest))
-                {
-                    open_heading(&mut headings, rank_of(enumerator.kind), rest);
-                    open_item = false;
-                    continue;
+                let level = enumerator.kind.level();
+                if let Some(parent) = fields_below {
+                    if level > parent && starts_with_field_label(rest) {
+                        if let Some(item) = items.last_mut() {
+                            item.continuation.push(rest.to_string());
+                        }
+                        continue;
+                    }
+                    fields_below = None;
+                }
+                if heading_like(rest) {
+                    if fields_follow(&entries[i + 1..], enumerator.kind) {
+                        // The project's name, with its fields as sub-items: an item.
+                        let rank = rank_of(enumerator.kind);
+                        while headings.last().is_some_and(|h| h.rank >= rank) {
+                            headings.pop();
+                        }
+                        fields_below = Some(level);
+                    } else if has_lower_items(&entries[i + 1..], enumerator.kind)
+                        || names_a_section(rest)
+                    {
+                        open_heading(&mut headings, rank_of(enumerator.kind), rest);
+                        open_item = false;
+                        continue;
+                    }
                 }
                 items.push(Segment {
                     kind: enumerator.kind,
@@ -122,7 +149,11 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
                     first: paragraph.to_string(),
                     text: rest.to_string(),
                     continuation: Vec::new(),
-                    category: headings.last().map(|h| h.text.clone()),
+                    category: headings
+                        .iter()
+                        .rev()
+                        .find(|h| h.is_category)
+                        .map(|h| h.text.clone()),
                     in_problem_or_plan: headings.iter().any(|h| h.problem_or_plan),
                 });
                 open_item = true;
@@ -174,11 +205,11 @@ fn open_heading(headings: &mut Vec<Open>, rank: u8, text: &str) {
     while headings.last().is_some_and(|h| h.rank >= rank) {
         headings.pop();
     }
-    let problem_or_plan = opens_problem_or_plan(text);
     headings.push(Open {
         rank,
         text: heading_text(text),
-        problem_or_plan,
+        problem_or_plan: opens_problem_or_plan(text.trim_end_matches('。')),
+        is_category: !names_a_section(text),
     });
 }
 
@@ -190,11 +221,61 @@ fn heading_text(text: &str) -> String {
         .to_string()
 }
 
-/// Short, no sentence punctuation, no percentage: it can be a heading.
+/// Short, no sentence punctuation (a colon or full stop at the end aside), no percentage: it
+/// can be a heading.
 fn heading_like(rest: &str) -> bool {
-    let rest = rest.trim().trim_end_matches(['：', ':']);
+    let rest = rest.trim().trim_end_matches(['：', ':', '。']);
     rest.chars().count() <= HEADING_MAX_CHARS
-        && !rest.contains(['。', '；', ';', '！', '？', '，', ',', '%', '％'])
+        && !rest.contains(['。', '；', ';', '！', '？', '，', ',', '：', ':', '%', '％'])
+}
+
+/// Labels of an item's fields written as their own lines or numbered sub-items, as in a
+/// table's columns: `目标任务：…`, `进展情况：…`, `牵头单位：…`.
+const FIELD_LABELS: &[&str] = &[
+    "目标任务",
+    "年度目标",
+    "建设内容",
+    "建设任务",
+    "主要内容",
+    "项目内容",
+    "工作任务",
+    "任务内容",
+    "进展情况",
+    "完成情况",
+    "工作进展",
+    "推进情况",
+    "进度情况",
+    "主要进展",
+    "实施情况",
+    "目前进展",
+    "牵头单位",
+    "责任单位",
+    "牵头部门",
+    "责任部门",
+    "责任领导",
+    "分管领导",
+];
+
+fn starts_with_field_label(text: &str) -> bool {
+    FIELD_LABELS.iter().any(|label| {
+        text.strip_prefix(label)
+            .is_some_and(|r| r.trim_start().starts_with(['：', ':']))
+    })
+}
+
+/// The next enumerated paragraph is a lower-level sub-item that starts with a field label:
+/// the heading-like line above it is a project with its fields, not a heading.
+fn fields_follow(after: &[Entry], kind: Kind) -> bool {
+    after
+        .iter()
+        .find_map(|e| match e {
+            Entry::Enumerated {
+                enumerator,
+                paragraph,
+            } => Some((enumerator.kind, &paragraph[enumerator.len..])),
+            Entry::Plain(_) => None,
+        })
+        .is_some_and(|(next, rest)| next.level() > kind.level() && starts_with_field_label(rest))
 }
 
 /// Words of a heading-like line that names a section of the report rather than a project
@@ -299,6 +380,7 @@ const CHROME: &[&str] = &[
     "技术支持",
     "联系电话",
     "联系我们",
+    "联系人",
     "网站地图",
     "附件：",
 ];
@@ -340,7 +422,7 @@ fn continues_item(text: &str) -> bool {
     {
         return false;
     }
-    is_lead_unit_line(text) || text.contains(['。', '；', ';', '，', ',', '！', '？'])
+    is_lead_unit_line(text) || text.contains(['。', '；', ';', '，', ',', '！', '？', '：', ':'])
 }
 
 #[cfg(test)]
@@ -411,6 +493,66 @@ mod tests {
         ]);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].1.as_deref(), Some("教育类"));
+    }
+
+    #[test]
+    fn a_section_heading_is_no_category() {
+        let got = summary(&[
+            "一、民生实事项目推进情况",
+            "1.新建幼儿园。完成80%。",
+            "二、民生保障类",
+            "（一）进展情况",
+            "1.发放补贴。已完成。",
+        ]);
+        assert_eq!(got[0].1, None);
+        assert_eq!(got[1].1.as_deref(), Some("民生保障类"));
+    }
+
+    #[test]
+    fn a_problem_heading_ending_in_a_full_stop_is_a_heading() {
+        let got = summary(&["二、存在的主要问题。", "1.资金到位慢，完成率仅40%。"]);
+        assert!(got[0].3);
+    }
+
+    #[test]
+    fn numbered_field_sub_items_belong_to_the_project_above_them() {
+        let got = segment(&paragraphs(&[
+            "一、教育优质均衡工程",
+            "（一）目标任务：新建中小学校3所。",
+            "（二）进展情况：完成投资1.8亿元，占年度计划的72%。",
+            "（三）牵头单位：县教育局",
+            "二、养老服务提升工程",
+            "（一）目标任务：新建居家养老服务中心4家。",
+            "（二）进展情况：已全部建成并投入运营。",
+        ]));
+        let items: Vec<(i64, &str, usize)> = got
+            .items
+            .iter()
+            .map(|s| (s.number, s.text.as_str(), s.continuation.len()))
+            .collect();
+        assert_eq!(
+            items,
+            vec![(1, "教育优质均衡工程", 3), (2, "养老服务提升工程", 2)]
+        );
+        assert_eq!(
+            got.items[1].continuation[1],
+            "进展情况：已全部建成并投入运营。"
+        );
+    }
+
+    #[test]
+    fn a_short_line_with_a_colon_inside_is_no_heading() {
+        let got = summary(&["（一）进展情况：已全部建成", "1.新建幼儿园。完成80%。"]);
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn a_labelled_progress_line_continues_the_item() {
+        let got = segment(&paragraphs(&["1.新建幼儿园3所。", "进展情况：完成率60%"]));
+        assert_eq!(
+            got.items[0].continuation,
+            vec!["进展情况：完成率60%".to_string()]
+        );
     }
 
     #[test]
