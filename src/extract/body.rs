@@ -13,6 +13,8 @@
 //!   attribute or an inline `display:none` / `visibility:hidden` style (Hanweb and TRS
 //!   templates ship hidden mobile copies and share panels), and `<select>`, `<iframe>`,
 //!   `<svg>`, `<object>`, `<canvas>` (drop-down link lists, embeds).
+//! - An item of a numbered list (`<ol>`, decimal) starts with its number as a browser shows
+//!   it (`1.`, from `start`): editors such as UEditor write numbered report items that way.
 //! - Empty paragraphs (`<p>&nbsp;</p>`) are left out. Nothing else is dropped: page chrome
 //!   (menus, metadata lines, footers) stays, and the prose reader tells it from items.
 //!
@@ -28,7 +30,7 @@
 //! );
 //! ```
 
-use super::dom::{Document, Edge, NodeData};
+use super::dom::{Document, Edge, Element, NodeData, NodeId};
 use super::text;
 use html5ever::{local_name, LocalName};
 
@@ -41,6 +43,10 @@ pub fn paragraphs(html: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut raw = String::new();
     let mut hidden_depth = 0usize;
+    // Open numbered lists: the list element and the number of its next item.
+    let mut lists: Vec<(NodeId, i64)> = Vec::new();
+    // The number of a list item, written before the item's first text (`<li><p>…</p></li>`).
+    let mut number: Option<i64> = None;
     for edge in doc.traverse(root) {
         match edge {
             Edge::Open(node) => match doc.data(node) {
@@ -49,9 +55,27 @@ pub fn paragraphs(html: &str) -> Vec<String> {
                         hidden_depth += 1;
                     } else if text::is_block_element(el.name()) {
                         flush(&mut raw, &mut out);
+                        if let Some(start) = numbered_list_start(el) {
+                            lists.push((node, start));
+                        } else if *el.name() == local_name!("li") {
+                            let parent = doc.parent(node);
+                            if let Some((list, next)) = lists.last_mut() {
+                                if Some(*list) == parent {
+                                    number = Some(*next);
+                                    *next += 1;
+                                }
+                            }
+                        }
                     }
                 }
-                NodeData::Text(t) if hidden_depth == 0 => text::push_raw(&mut raw, t),
+                NodeData::Text(t) if hidden_depth == 0 => {
+                    if !t.trim().is_empty() {
+                        if let Some(n) = number.take() {
+                            raw.push_str(&format!("{n}."));
+                        }
+                    }
+                    text::push_raw(&mut raw, t);
+                }
                 _ => {}
             },
             Edge::Close(node) => {
@@ -60,6 +84,12 @@ pub fn paragraphs(html: &str) -> Vec<String> {
                         hidden_depth -= 1;
                     } else if text::is_block_element(el.name()) {
                         flush(&mut raw, &mut out);
+                        if lists.last().is_some_and(|(list, _)| *list == node) {
+                            lists.pop();
+                        }
+                        if matches!(*el.name(), local_name!("li") | local_name!("ol")) {
+                            number = None; // an item without text gives no number to others
+                        }
                     }
                 }
             }
@@ -67,6 +97,25 @@ pub fn paragraphs(html: &str) -> Vec<String> {
     }
     flush(&mut raw, &mut out);
     out
+}
+
+/// The first number of an `<ol>` that a browser numbers with decimals (no `type`, or
+/// `type="1"`): its `start`, else 1. Lettered and roman lists are left as they are.
+fn numbered_list_start(el: &Element) -> Option<i64> {
+    if *el.name() != local_name!("ol") {
+        return None;
+    }
+    if el
+        .attr(&local_name!("type"))
+        .is_some_and(|t| t.trim() != "1")
+    {
+        return None;
+    }
+    Some(
+        el.attr(&local_name!("start"))
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(1),
+    )
 }
 
 /// Ends the current paragraph: its whitespace collapsed, kept when not empty.
@@ -82,7 +131,7 @@ fn flush(raw: &mut String, out: &mut Vec<String>) {
 }
 
 /// An element whose content a reader does not see as page text.
-fn is_unseen(el: &super::dom::Element) -> bool {
+fn is_unseen(el: &Element) -> bool {
     let name = el.name();
     if text::is_hidden_element(name) || is_embed(name) {
         return true;
@@ -170,6 +219,22 @@ mod tests {
             ),
             ["可见", "尾"]
         );
+    }
+
+    #[test]
+    fn numbered_list_items_carry_the_number_a_browser_shows() {
+        assert_eq!(
+            body(
+                "<ol><li>新建幼儿园</li><li>改造公厕<ol start=3><li>城区</li></ol></li></ol>\
+                 <ol type=a><li>甲</li></ol><ul><li>首页</li></ul>"
+            ),
+            ["1.新建幼儿园", "2.改造公厕", "3.城区", "甲", "首页"]
+        );
+        assert_eq!(
+            body("<ol><li><p>\n</p><p>新建幼儿园</p></li><li>\n<span>改造</span>公厕</li></ol>"),
+            ["1.新建幼儿园", "2.改造公厕"]
+        );
+        assert_eq!(body("<ol><li> </li></ol><p>尾</p>"), ["尾"]);
     }
 
     #[test]
