@@ -51,6 +51,7 @@
 pub mod enumerator;
 pub mod fields;
 pub mod grammar;
+mod lines;
 pub mod segment;
 
 pub use grammar::{completion, Completion};

@@ -1,16 +1,16 @@
 //! Segmentation: paragraphs → headings and items.
 //!
 //! - An **item** is a paragraph that starts with an enumerator and is not a heading.
-//! - A **heading** is a short enumerated paragraph (at most [`HEADING_MAX_CHARS`] characters
-//!   after its enumerator) with no sentence punctuation (`。；！？，`) and no percentage, that
-//!   has items of a lower level under it (`一、民生保障类` over `1.…`) or names a section of
-//!   the report (`一、总体推进情况`, `三、存在问题`: 情况, 总体, 概况, 成效, 做法, problem and
-//!   plan words). A short line without
-//!   an enumerator that names a category (`民生保障类`, `社会事业类项目`, `教育领域`) is a heading
-//!   too, and so is a line that opens a problem or plan section (`存在问题`,
-//!   `下一步，我们将重点做好以下工作：`). A heading lasts until the next heading of its level or
-//!   higher; an item's category is the nearest heading above it that names a category
-//!   (not a section such as `一、项目推进情况`), without its enumerator.
+//! - A **heading** is a short enumerated paragraph (at most 30 characters after its
+//!   enumerator, no sentence punctuation `。；！？，` and no colon inside, no percentage) that
+//!   has items of a lower level under it (`一、民生保障类` over `1.…`) or names a section of the
+//!   report (`一、总体推进情况`, `三、存在问题`: 情况, 总体, 概况, 成效, 做法, problem and plan
+//!   words). A short line without an enumerator that names a category (`民生保障类`,
+//!   `社会事业类项目`, `教育领域`) is a heading too, and so is a line that opens a problem or
+//!   plan section (`存在问题`, `下一步，我们将重点做好以下工作：`). A heading lasts until the
+//!   next heading of its level or higher; an item's category is the nearest heading above it
+//!   that names a category (not a section such as `一、项目推进情况`), without its enumerator.
+//!   What each kind of line looks like is in `lines.rs`.
 //! - Numbering restarts under each heading: an item's number is the number as written.
 //! - **Continuation**: an item may span several paragraphs. A paragraph without an enumerator
 //!   right after an item continues it when it reads as prose — it holds sentence punctuation
@@ -30,12 +30,10 @@
 //!   text is dropped and counted.
 
 use super::enumerator::{self, Enumerator, Kind};
-
-/// The longest enumerated heading, in characters after the enumerator.
-pub const HEADING_MAX_CHARS: usize = 30;
-
-/// The longest unenumerated category heading (`社会事业类项目`).
-const CATEGORY_HEADING_MAX_CHARS: usize = 15;
+use super::lines::{
+    continues_item, heading_like, heading_text, is_category_heading, names_a_section,
+    opens_problem_or_plan, starts_with_field_label,
+};
 
 /// One item as segmented, before its fields are read.
 #[derive(Debug, Clone, PartialEq)]
@@ -213,56 +211,6 @@ fn open_heading(headings: &mut Vec<Open>, rank: u8, text: &str) {
     });
 }
 
-/// The heading as a category: as written, without a trailing colon.
-fn heading_text(text: &str) -> String {
-    text.trim()
-        .trim_end_matches(['：', ':'])
-        .trim_end()
-        .to_string()
-}
-
-/// Short, no sentence punctuation (a colon or full stop at the end aside), no percentage: it
-/// can be a heading.
-fn heading_like(rest: &str) -> bool {
-    let rest = rest.trim().trim_end_matches(['：', ':', '。']);
-    rest.chars().count() <= HEADING_MAX_CHARS
-        && !rest.contains(['。', '；', ';', '！', '？', '，', ',', '：', ':', '%', '％'])
-}
-
-/// Labels of an item's fields written as their own lines or numbered sub-items, as in a
-/// table's columns: `目标任务：…`, `进展情况：…`, `牵头单位：…`.
-const FIELD_LABELS: &[&str] = &[
-    "目标任务",
-    "年度目标",
-    "建设内容",
-    "建设任务",
-    "主要内容",
-    "项目内容",
-    "工作任务",
-    "任务内容",
-    "进展情况",
-    "完成情况",
-    "工作进展",
-    "推进情况",
-    "进度情况",
-    "主要进展",
-    "实施情况",
-    "目前进展",
-    "牵头单位",
-    "责任单位",
-    "牵头部门",
-    "责任部门",
-    "责任领导",
-    "分管领导",
-];
-
-fn starts_with_field_label(text: &str) -> bool {
-    FIELD_LABELS.iter().any(|label| {
-        text.strip_prefix(label)
-            .is_some_and(|r| r.trim_start().starts_with(['：', ':']))
-    })
-}
-
 /// The next enumerated paragraph is a lower-level sub-item that starts with a field label:
 /// the heading-like line above it is a project with its fields, not a heading.
 fn fields_follow(after: &[Entry], kind: Kind) -> bool {
@@ -278,15 +226,6 @@ fn fields_follow(after: &[Entry], kind: Kind) -> bool {
         .is_some_and(|(next, rest)| next.level() > kind.level() && starts_with_field_label(rest))
 }
 
-/// Words of a heading-like line that names a section of the report rather than a project
-/// (`一、总体推进情况` followed by a paragraph of overall figures, not by items).
-const SECTION_WORDS: &[&str] = &["情况", "总体", "概况", "成效", "做法", "主要工作"];
-
-/// A heading-like line that is a section heading even without numbered items under it.
-fn names_a_section(rest: &str) -> bool {
-    SECTION_WORDS.iter().any(|w| rest.contains(w)) || opens_problem_or_plan(rest)
-}
-
 /// The next enumerated paragraph after a heading candidate is of a lower level.
 fn has_lower_items(after: &[Entry], kind: Kind) -> bool {
     after
@@ -296,133 +235,6 @@ fn has_lower_items(after: &[Entry], kind: Kind) -> bool {
             Entry::Plain(_) => None,
         })
         .is_some_and(|next| next.level() > kind.level())
-}
-
-/// Words of a heading (or a line standing as one) that opens a section about problems or
-/// plans, which gives no records.
-const PROBLEM_OR_PLAN: &[&str] = &[
-    "存在问题",
-    "存在的问题",
-    "问题和不足",
-    "问题与不足",
-    "困难和问题",
-    "问题和困难",
-    "主要问题",
-    "下一步",
-    "下步",
-    "工作打算",
-    "工作计划",
-    "下阶段",
-    "下一阶段",
-    "工作思路",
-    "意见建议",
-    "工作建议",
-];
-
-/// A line that opens a problem or plan section: it names one, and it is short with no
-/// sentence punctuation, or it ends with a colon (`下一步，我们将重点做好以下工作：`).
-/// `下一步将加快推进。` inside an item's text is not one.
-fn opens_problem_or_plan(text: &str) -> bool {
-    let text = text.trim();
-    let names_one = PROBLEM_OR_PLAN.iter().any(|w| text.contains(w));
-    names_one
-        && (text.ends_with(['：', ':'])
-            || (text.chars().count() <= HEADING_MAX_CHARS
-                && !text.contains(['。', '；', ';', '，', ',', '！', '？'])))
-}
-
-/// A short unenumerated line that names a category: `民生保障类`, `社会事业类项目`, `教育领域`.
-fn is_category_heading(text: &str) -> bool {
-    let bare = text.trim().trim_end_matches(['：', ':']);
-    bare.chars().count() <= CATEGORY_HEADING_MAX_CHARS
-        && bare
-            .chars()
-            .all(|c| !c.is_ascii_punctuation() && !is_cjk_punctuation(c))
-        && ["类", "类项目", "领域", "方面"]
-            .iter()
-            .any(|end| bare.ends_with(end))
-}
-
-fn is_cjk_punctuation(c: char) -> bool {
-    matches!(c as u32, 0x3000..=0x303F | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20)
-}
-
-/// Page chrome: metadata lines, tools, navigation and footer text.
-const CHROME: &[&str] = &[
-    "发布日期",
-    "发布时间",
-    "来源：",
-    "来源:",
-    "浏览次数",
-    "浏览量",
-    "访问量",
-    "字号",
-    "字体：",
-    "打印",
-    "关闭窗口",
-    "分享到",
-    "扫一扫",
-    "您现在的位置",
-    "当前位置",
-    "上一篇",
-    "下一篇",
-    "相关链接",
-    "索引号",
-    "发文机关",
-    "成文日期",
-    "主办单位",
-    "承办单位",
-    "网站标识码",
-    "ICP备",
-    "公网安备",
-    "版权所有",
-    "Copyright",
-    "技术支持",
-    "联系电话",
-    "联系我们",
-    "联系人",
-    "网站地图",
-    "附件：",
-];
-
-fn is_chrome(text: &str) -> bool {
-    CHROME.iter().any(|w| text.contains(w))
-}
-
-/// Summary openers: a closing paragraph about the whole report, not the last item.
-const SUMMARY: &[&str] = &[
-    "总体来看",
-    "总的来看",
-    "总体上看",
-    "总体而言",
-    "整体来看",
-    "综上",
-    "总之",
-];
-
-/// A lead-unit line: `（牵头单位：县教育局）` or `牵头单位：县教育局`.
-pub fn is_lead_unit_line(text: &str) -> bool {
-    let bare = text
-        .trim()
-        .trim_start_matches(['（', '('])
-        .trim_end_matches(['）', ')', '。']);
-    ["牵头单位", "责任单位", "牵头部门", "责任部门"]
-        .iter()
-        .any(|label| {
-            bare.strip_prefix(label)
-                .is_some_and(|r| r.trim_start().starts_with(['：', ':']))
-        })
-}
-
-/// A paragraph without an enumerator that continues the item before it.
-fn continues_item(text: &str) -> bool {
-    if is_chrome(text)
-        || SUMMARY.iter().any(|w| text.starts_with(w))
-        || PROBLEM_OR_PLAN.iter().any(|w| text.starts_with(w))
-    {
-        return false;
-    }
-    is_lead_unit_line(text) || text.contains(['。', '；', ';', '，', ',', '！', '？', '：', ':'])
 }
 
 #[cfg(test)]
@@ -671,12 +483,5 @@ mod tests {
         ]);
         assert_eq!(got[0].1.as_deref(), Some("民生保障类"));
         assert_eq!(got[1].1.as_deref(), Some("教育领域"));
-    }
-
-    #[test]
-    fn lead_unit_lines_are_recognised() {
-        assert!(is_lead_unit_line("（牵头单位：县教育局）"));
-        assert!(is_lead_unit_line("责任单位: 县卫健局。"));
-        assert!(!is_lead_unit_line("县教育局牵头实施。"));
     }
 }
