@@ -36,7 +36,11 @@ use html5ever::{local_name, LocalName};
 
 /// The paragraphs of `html`'s body text, in document order.
 pub fn paragraphs(html: &str) -> Vec<String> {
-    let doc = Document::parse(html);
+    paragraphs_of(&Document::parse(html))
+}
+
+/// The paragraphs of an already parsed document (see [`paragraphs`]).
+pub fn paragraphs_of(doc: &Document) -> Vec<String> {
     let Some(root) = doc.root_element() else {
         return Vec::new();
     };

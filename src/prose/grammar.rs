@@ -15,6 +15,7 @@
 //! | `(已)完成X%`, `累计完成X%` | `目前已完成62.5%` | 62.5 |
 //! | `(工程/形象)进度(达)X%` | `工程形象进度达80%` | 80 |
 //! | `完成投资…，占(年度)(计划/目标/任务)(的)X%` | `完成投资1200万元，占年度计划的60%` | 60 |
+//! | `完成…，为(年度)计划的X%` | `累计完成投资5.6亿元，为年度计划的112%` | 112 |
 //!
 //! Not completion (the number is ignored): `增长12%`, `同比`, `占比30%`, `覆盖率达95%`,
 //! `失业率`, `满意度`, `合格率`, and a completion phrase said of the future or a plan
@@ -27,6 +28,7 @@
 //! `完成后`, `将全面完成`), a clause whose subject is a part (`其中2所已竣工`), nor an item that
 //! also says something is still under way (`正在`, `在建`, `尚未`, `其余`).
 //!
+//! A text that is only a percentage (`80%`, a table's progress-note cell) is that completion.
 //! Full-width digits, `％` and `．` are read; whitespace inside the text is ignored. Values
 //! above 100 are kept as written (`完成序时进度的112%` → 112). `百分之六十` is not read.
 
@@ -60,6 +62,12 @@ impl Completion {
 /// Reads the completion signal of `text` (one item, or one progress-note cell).
 pub fn completion(text: &str) -> Completion {
     let folded = fold(text);
+    if let Some(value) = BARE_PERCENT
+        .captures(&folded)
+        .and_then(|c| c.get(1)?.as_str().parse().ok())
+    {
+        return Completion::Percent(value); // a progress-note cell that is only `80%`
+    }
     let mut values: Vec<f64> = Vec::new();
     for m in PERCENT.captures_iter(&folded) {
         let (Some(whole), Some(number)) = (m.get(0), m.get(1)) else {
@@ -108,6 +116,10 @@ fn fold(text: &str) -> String {
         .collect()
 }
 
+/// A text that is nothing but one percentage: a table's progress-note cell `80%`.
+static BARE_PERCENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d+(?:\.\d+)?)%[。.]?$").unwrap());
+
 static PERCENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d+(?:\.\d+)?)%").unwrap());
 
 /// Clause boundaries (after folding): a percentage is judged by the words of its own clause;
@@ -149,7 +161,9 @@ static COMPLETION_RULES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 /// Investment (or any work) against plan: `占(年度)(计划|目标|任务)(的)X%`, a completion
 /// percentage only when the same sentence says what was completed (`完成投资1200万元，占年度计划的60%`).
 static SHARE_OF_PLAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"占(?:全年|本年度|全年度|年度|年)?(?:投资)?(?:计划|目标|任务)(?:投资|任务)?的?$")
+    Regex::new(
+        r"(?:占|为|达到|达)(?:全年|本年度|全年度|年度|年)?(?:投资)?(?:计划|目标|任务)(?:投资|任务)?的?$",
+    )
         .unwrap()
 });
 
@@ -268,6 +282,11 @@ mod tests {
         ("完成年度计划的６０％。", Completion::Percent(60.0)),
         ("完成情况：55%。", Completion::Percent(55.0)),
         ("按计划完成年度任务的50%。", Completion::Percent(50.0)),
+        (
+            "累计完成投资5.6亿元，为年度计划的112%。",
+            Completion::Percent(112.0),
+        ),
+        ("８０％", Completion::Percent(80.0)),
     ];
 
     /// Percentages that are not completion, each in a real-looking sentence.
