@@ -10,7 +10,7 @@
 use chinese_number::{ChineseCountMethod, ChineseToNumber};
 
 /// The kind of an enumerator, from the highest level to the lowest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// `一、`
     ChineseComma,

@@ -95,6 +95,9 @@ pub enum RejectReason {
     AmbiguousPercentage,
     /// The item stands under a heading about problems or plans.
     ProblemOrPlanSection,
+    /// Nothing is left for content once the enumerator and lead-unit bracket are removed
+    /// (`1.（牵头单位：县教育局）`).
+    NoContent,
 }
 
 impl fmt::Display for RejectReason {
@@ -103,6 +106,7 @@ impl fmt::Display for RejectReason {
             RejectReason::NoProgressSignal => "no progress signal",
             RejectReason::AmbiguousPercentage => "ambiguous percentage",
             RejectReason::ProblemOrPlanSection => "in a problem or plan section",
+            RejectReason::NoContent => "no content",
         })
     }
 }
@@ -167,6 +171,8 @@ pub fn read(paragraphs: &[String]) -> ProseOutcome {
         let signal = completion(&fields.full_text);
         let reason = if segment.in_problem_or_plan {
             Some(RejectReason::ProblemOrPlanSection)
+        } else if fields.content.is_empty() {
+            Some(RejectReason::NoContent)
         } else {
             match signal {
                 Completion::Ambiguous { .. } => Some(RejectReason::AmbiguousPercentage),
@@ -268,6 +274,16 @@ mod tests {
             outcome.rejected[0].reason,
             RejectReason::AmbiguousPercentage
         );
+    }
+
+    #[test]
+    fn an_item_without_content_is_rejected() {
+        let outcome = read(&lines(&[
+            "1.（牵头单位：县教育局）",
+            "完成率80%。",
+            "2.改造校舍。已全部完成。",
+        ]));
+        assert_eq!(outcome.rejected[0].reason, RejectReason::NoContent);
     }
 
     #[test]

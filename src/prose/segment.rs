@@ -34,6 +34,7 @@ use super::lines::{
     continues_item, heading_like, heading_text, is_category_heading, names_a_section,
     opens_problem_or_plan, starts_with_field_label,
 };
+use std::collections::HashSet;
 
 /// One item as segmented, before its fields are read.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,12 +54,15 @@ pub struct Segment {
 }
 
 impl Segment {
-    fn same_item(&self, other: &Segment) -> bool {
-        self.kind == other.kind
-            && self.number == other.number
-            && self.category == other.category
-            && self.text == other.text
-            && self.continuation == other.continuation
+    /// What makes two items the same item rendered twice.
+    fn key(&self) -> (Kind, i64, Option<String>, String, Vec<String>) {
+        (
+            self.kind,
+            self.number,
+            self.category.clone(),
+            self.text.clone(),
+            self.continuation.clone(),
+        )
     }
 }
 
@@ -167,6 +171,7 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
                         .map_or(0, |h| h.rank);
                     open_heading(&mut headings, parent + 1, paragraph);
                     open_item = false;
+                    fields_below = None;
                 } else if open_item && continues_item(paragraph) {
                     if let Some(item) = items.last_mut() {
                         item.continuation.push(paragraph.to_string());
@@ -178,13 +183,14 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
         }
     }
 
+    let mut seen = HashSet::new();
     let mut kept: Vec<Segment> = Vec::with_capacity(items.len());
     let mut duplicates_dropped = 0;
     for item in items {
-        if kept.iter().any(|k| k.same_item(&item)) {
-            duplicates_dropped += 1;
-        } else {
+        if seen.insert(item.key()) {
             kept.push(item);
+        } else {
+            duplicates_dropped += 1;
         }
     }
     Segmented {
