@@ -199,3 +199,100 @@ fn a_policy_notice_gives_no_records_and_says_why() {
         "0 items with a progress signal, 3 needed"
     );
 }
+
+#[test]
+fn arbitrary_text_of_enumerators_digits_and_punctuation_never_panics() {
+    // Characters the reader slices around: enumerators, brackets, full-width forms, labels.
+    const ALPHABET: &[&str] = &[
+        "一",
+        "十",
+        "二",
+        "、",
+        "（",
+        "）",
+        "(",
+        ")",
+        "1",
+        "１",
+        "2",
+        ".",
+        "．",
+        "①",
+        "⑴",
+        "⒈",
+        "是",
+        "第",
+        "，",
+        "。",
+        "；",
+        ":",
+        "：",
+        "%",
+        "％",
+        "-",
+        "完成",
+        "完成率",
+        "已",
+        "占",
+        "计划",
+        "的",
+        "牵头单位",
+        "由",
+        "牵头",
+        "进度",
+        "已全部完成",
+        "下一步",
+        "类",
+        "“",
+        "”",
+        " ",
+        "\u{3000}",
+        "目标任务",
+        "进展情况",
+        "其中",
+        "3所",
+        "𠮷",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for _ in 0..300 {
+        let paragraphs: Vec<String> = (0..1 + next(12))
+            .map(|_| {
+                (0..next(24))
+                    .map(|_| ALPHABET[next(ALPHABET.len())])
+                    .collect()
+            })
+            .collect();
+        let outcome = prose::read(&paragraphs);
+        let qualifying = match outcome.verdict {
+            prose::Verdict::Read { items } => {
+                assert!(items >= prose::MIN_ITEMS, "{paragraphs:?}");
+                assert_eq!(outcome.items.len(), items, "{paragraphs:?}");
+                items
+            }
+            prose::Verdict::TooFew { qualifying } => {
+                assert!(qualifying < prose::MIN_ITEMS, "{paragraphs:?}");
+                assert!(outcome.items.is_empty(), "{paragraphs:?}");
+                qualifying
+            }
+            prose::Verdict::NoItems => {
+                assert_eq!(outcome.considered, 0, "{paragraphs:?}");
+                0
+            }
+        };
+        assert_eq!(
+            qualifying + outcome.rejected.len(),
+            outcome.considered,
+            "{paragraphs:?}"
+        );
+        for item in &outcome.items {
+            assert!(!item.content.is_empty(), "{paragraphs:?}");
+            assert!(item.completion_pct.is_some(), "{paragraphs:?}");
+        }
+    }
+}
