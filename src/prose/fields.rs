@@ -45,7 +45,7 @@ static LEAD_LABEL_AT_END: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `paragraph` without its lead-unit bracket and trailing lead-unit label, and the first unit
 /// either gave.
-fn take_lead_unit(paragraph: &str) -> (String, Option<String>) {
+pub fn take_lead_unit(paragraph: &str) -> (String, Option<String>) {
     let found = LEAD_BRACKET
         .captures(paragraph)
         .and_then(|c| c.get(1))

@@ -48,11 +48,11 @@
 //! assert_eq!(outcome.rejected.len(), 1);
 //! ```
 
-pub mod enumerator;
-pub mod fields;
+mod enumerator;
+mod fields;
 pub mod grammar;
 mod lines;
-pub mod segment;
+mod segment;
 
 pub use grammar::{completion, Completion};
 
@@ -81,7 +81,8 @@ pub struct ProseItem {
     pub completion_pct: Option<f64>,
     /// The rest of the item.
     pub progress_note: Option<String>,
-    /// `（牵头单位：X）`, `（责任单位：X）`, `由X牵头`.
+    /// `（牵头单位：X）`, `（责任单位：X）`, `由X牵头` in the item, else the lead-unit bracket
+    /// of the heading above it.
     pub lead_unit: Option<String>,
 }
 
@@ -191,7 +192,7 @@ pub fn read(paragraphs: &[String]) -> ProseOutcome {
                 content: fields.content,
                 completion_pct: signal.value(),
                 progress_note: fields.progress_note,
-                lead_unit: fields.lead_unit,
+                lead_unit: fields.lead_unit.or(segment.heading_lead_unit),
             }),
         }
     }

@@ -11,6 +11,8 @@
 //!   next heading of its level or higher; an item's category is the nearest heading above it
 //!   that names a category (not a section such as `一、项目推进情况`), without its enumerator.
 //!   What each kind of line looks like is in `lines.rs`.
+//! - A heading's lead-unit bracket (`一、教育提质（牵头单位：县教育局）`) is not part of its
+//!   category; it is the lead unit of the items under it that name none.
 //! - Numbering restarts under each heading: an item's number is the number as written.
 //! - **Continuation**: an item may span several paragraphs. A paragraph without an enumerator
 //!   right after an item continues it when it reads as prose — it holds sentence punctuation
@@ -30,6 +32,7 @@
 //!   text is dropped and counted.
 
 use super::enumerator::{self, Enumerator, Kind};
+use super::fields::take_lead_unit;
 use super::lines::{
     continues_item, heading_like, heading_text, is_category_heading, names_a_section,
     opens_problem_or_plan, starts_with_field_label,
@@ -51,6 +54,8 @@ pub struct Segment {
     pub category: Option<String>,
     /// It stands under a problem or plan heading.
     pub in_problem_or_plan: bool,
+    /// The lead unit of the nearest heading above it that names one.
+    pub heading_lead_unit: Option<String>,
 }
 
 impl Segment {
@@ -90,6 +95,8 @@ struct Open {
     problem_or_plan: bool,
     /// It names a category of projects, not a section of the report (`进展情况`).
     is_category: bool,
+    /// The lead unit its bracket names, for the items under it that name none.
+    lead_unit: Option<String>,
 }
 
 /// Segments `paragraphs` into items (see the module documentation).
@@ -129,7 +136,9 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
                     }
                     fields_below = None;
                 }
-                if heading_like(rest) {
+                // `一、教育提质（牵头单位：县教育局）`: the unit is the items' below.
+                let (bare, unit) = take_lead_unit(rest);
+                if heading_like(&bare) {
                     if fields_follow(&entries[i + 1..], enumerator.kind) {
                         // The project's name, with its fields as sub-items: an item.
                         let rank = rank_of(enumerator.kind);
@@ -138,9 +147,9 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
                         }
                         fields_below = Some(level);
                     } else if has_lower_items(&entries[i + 1..], enumerator.kind)
-                        || names_a_section(rest)
+                        || names_a_section(&bare)
                     {
-                        open_heading(&mut headings, rank_of(enumerator.kind), rest);
+                        open_heading(&mut headings, rank_of(enumerator.kind), &bare, unit);
                         open_item = false;
                         continue;
                     }
@@ -157,6 +166,7 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
                         .find(|h| h.is_category)
                         .map(|h| h.text.clone()),
                     in_problem_or_plan: headings.iter().any(|h| h.problem_or_plan),
+                    heading_lead_unit: headings.iter().rev().find_map(|h| h.lead_unit.clone()),
                 });
                 open_item = true;
             }
@@ -169,7 +179,7 @@ pub fn segment(paragraphs: &[String]) -> Segmented {
                         .rev()
                         .find(|h| h.rank % 2 == 0)
                         .map_or(0, |h| h.rank);
-                    open_heading(&mut headings, parent + 1, paragraph);
+                    open_heading(&mut headings, parent + 1, paragraph, None);
                     open_item = false;
                     fields_below = None;
                 } else if open_item && continues_item(paragraph) {
@@ -205,13 +215,14 @@ fn rank_of(kind: Kind) -> u8 {
     kind.level() * 2
 }
 
-fn open_heading(headings: &mut Vec<Open>, rank: u8, text: &str) {
+fn open_heading(headings: &mut Vec<Open>, rank: u8, text: &str, lead_unit: Option<String>) {
     while headings.last().is_some_and(|h| h.rank >= rank) {
         headings.pop();
     }
     headings.push(Open {
         rank,
         text: heading_text(text),
+        lead_unit,
         problem_or_plan: opens_problem_or_plan(text.trim_end_matches('。')),
         is_category: !names_a_section(text),
     });
@@ -356,6 +367,19 @@ mod tests {
             got.items[1].continuation[1],
             "进展情况：已全部建成并投入运营。"
         );
+    }
+
+    #[test]
+    fn a_heading_lead_unit_goes_to_the_items_under_it() {
+        let got = segment(&paragraphs(&[
+            "一、教育提质（牵头单位：县教育局）",
+            "1.新建幼儿园。完成80%。",
+            "二、健康保障",
+            "1.新建卫生室。完成60%。",
+        ]));
+        assert_eq!(got.items[0].category.as_deref(), Some("教育提质"));
+        assert_eq!(got.items[0].heading_lead_unit.as_deref(), Some("县教育局"));
+        assert_eq!(got.items[1].heading_lead_unit, None);
     }
 
     #[test]
