@@ -12,8 +12,9 @@
 //! of page text as a reader sees it, see `extract::body::paragraphs` — are read here:
 //!
 //! 1. `segment.rs` cuts them into items by their enumerators (`enumerator.rs`), gives each
-//!    the nearest heading as category, joins continuation paragraphs, marks items under
-//!    problem or plan headings, and drops an article's second rendering;
+//!    the nearest category heading as category, joins continuation paragraphs, marks items
+//!    under problem or plan headings, and drops an article's second rendering (what each
+//!    kind of line looks like — heading, section, plan, chrome, label — is `lines.rs`);
 //! 2. `grammar.rs` reads each item's completion signal: a completion percentage (not growth,
 //!    coverage or share), or completion words for the whole item (→ 100);
 //! 3. `fields.rs` reads content (the first sentence), progress_note (the rest) and lead_unit.
@@ -23,6 +24,10 @@
 //! different completion percentages; and a text gives items only when at least
 //! [`MIN_ITEMS`] qualify — fewer, and the outcome says why it gave none. Better a missed item
 //! than an invented one.
+//!
+//! [`completion`] is public on its own: a table with no completion column takes its
+//! completion from the progress-note cell by the same grammar (DESIGN "Numbers").
+//! `fixtures/prose/` holds hand-checked pages; `tests/prose.rs` compares every field.
 //!
 //! ```
 //! use minsheng::prose::{read, Verdict};
