@@ -181,6 +181,8 @@ fn says_future(before: &str) -> bool {
 
 /// Whether the percentage right after `before` is a completion percentage.
 fn is_completion_percent(before: &str) -> bool {
+    // `完成年度计划（60%）`: a bracketed number is judged by the words before the bracket.
+    let before = before.strip_suffix('(').unwrap_or(before);
     let clause = &before[clause_start(before)..];
     for rule in COMPLETION_RULES.iter() {
         if let Some(m) = rule.find(clause) {
@@ -287,6 +289,10 @@ mod tests {
             Completion::Percent(112.0),
         ),
         ("８０％", Completion::Percent(80.0)),
+        (
+            "已完成年度计划（60%），正在收尾。",
+            Completion::Percent(60.0),
+        ),
     ];
 
     /// Percentages that are not completion, each in a real-looking sentence.
