@@ -89,16 +89,18 @@ pub(super) const PROBLEM_OR_PLAN: &[&str] = &[
     "工作建议",
 ];
 
-/// A line that opens a problem or plan section: it names one, and it is short with no
-/// sentence punctuation, or it ends with a colon (`下一步，我们将重点做好以下工作：`).
-/// `下一步将加快推进。` inside an item's text is not one.
+/// A line that opens a problem or plan section: short with no sentence punctuation and naming
+/// one (`三、2025年工作安排`), or starting with one and ending with a colon
+/// (`下一步，我们将重点做好以下工作：`). Not `下一步将加快推进。` inside an item's text, nor an
+/// introduction that only mentions one (`根据县政府工作安排，现将…公布如下：`, fixture 04).
 pub(super) fn opens_problem_or_plan(text: &str) -> bool {
     let text = text.trim();
-    let names_one = PROBLEM_OR_PLAN.iter().any(|w| text.contains(w));
-    names_one
-        && (text.ends_with(['：', ':'])
-            || (text.chars().count() <= HEADING_MAX_CHARS
-                && !text.contains(['。', '；', ';', '，', ',', '！', '？'])))
+    let short_heading = text.chars().count() <= HEADING_MAX_CHARS
+        && !text.contains(['。', '；', ';', '，', ',', '！', '？'])
+        && PROBLEM_OR_PLAN.iter().any(|w| text.contains(w));
+    let opening_line =
+        text.ends_with(['：', ':']) && PROBLEM_OR_PLAN.iter().any(|w| text.starts_with(w));
+    short_heading || opening_line
 }
 
 /// A short unenumerated line that names a category: `民生保障类`, `社会事业类项目`, `教育领域`.
@@ -220,6 +222,9 @@ mod tests {
         assert!(opens_problem_or_plan("下一步工作打算"));
         assert!(opens_problem_or_plan("下一步，我们将重点做好以下工作："));
         assert!(!opens_problem_or_plan("下一步将加快推进，确保年底前完成。"));
+        assert!(!opens_problem_or_plan(
+            "根据县政府工作安排，现将2024年民生实事项目1-6月完成情况公布如下："
+        ));
     }
 
     #[test]
