@@ -19,6 +19,7 @@ pub mod extract;
 pub mod fetch;
 pub mod normalize;
 pub mod pipeline;
+pub mod prose;
 pub mod record;
 pub mod scrape;
 pub mod store;

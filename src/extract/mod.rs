@@ -20,6 +20,7 @@
 //! assert_eq!((page.tables.len(), page.duplicates_dropped), (1, 1));
 //! ```
 
+pub mod body;
 pub mod dom;
 pub mod grid;
 pub mod meta;
