@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod record;
 pub mod scrape;
+pub mod sniff;
 pub mod store;
 
 /// mimalloc for every program built on this crate — the `minsheng` binary, its tests and

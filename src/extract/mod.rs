@@ -20,9 +20,12 @@
 //! assert_eq!((page.tables.len(), page.duplicates_dropped), (1, 1));
 //! ```
 
+pub mod convert;
+pub mod docx;
 pub mod dom;
 pub mod grid;
 pub mod meta;
+pub mod sheet;
 pub mod text;
 
 use dom::{Document, Edge, NodeData, NodeId};

@@ -1,0 +1,747 @@
+//! Workbooks (xlsx, xls, ods) -> one [`Grid`] per sheet. Pure: bytes in, grids out.
+//!
+//! DESIGN.md, "Attachments": every sheet is read, hidden ones included, in workbook order;
+//! a sheet's empty margins are ignored (the grid is the used range: the smallest rectangle
+//! holding every non-empty cell and the merged ranges those cells start); merged cells fill
+//! like rowspan/colspan — every slot a merged range covers carries the top-left cell's text
+//! and origin, exactly as `grid.rs` expands an HTML table, so normalize recognises group rows
+//! and two-row headers the same way whatever the document was.
+//!
+//! Cell values become the text a reader of the sheet sees, by the rules of the HTML path:
+//! - numbers as the shortest text that reads back as the same number (`3`, not `3.0`;
+//!   `0.1`); a number whose format is a percentage as a percentage (`0.8` shown as `80%` is
+//!   `80%`, which normalize reads as completion 80.0);
+//! - dates (a date format on a serial number) as ISO `2024-06-30` (`2024-06-30 14:30:00`
+//!   when the cell has a time of day); text as written;
+//! - line breaks inside a cell are `<br>`s: whitespace, even between two Chinese characters,
+//!   collapsed with `text.rs`'s rule like every HTML cell.
+//!
+//! Title rows and 填报单位 / 填报日期 lines: they are taken OUT of the grid and returned
+//! beside it ([`SheetGrid::above`], [`SheetGrid::below`], [`SheetGrid::title`]), because the
+//! HTML path never has them inside its tables either (they are headings and lines around the
+//! `<table>`), so the header search (`normalize::headers::find_header`, at most 8 rows from
+//! the top) and the continuation rules see the same shape from both sources, and a
+//! `填报日期：…` line under the last row cannot become a record. Which rows go:
+//! - above: the leading rows with at most one text (one cell or one merged range: a title, an
+//!   `附件1` label) and the leading rows whose every text starts with a page-field label
+//!   (`填报单位：`, `单位：`, `填报日期：`, `日期：`, `制表人：`, …, see [`MARGIN_LABELS`]);
+//! - below: the trailing rows whose every text starts with such a label. A 备注 row and a 合计
+//!   row stay in the grid: normalize drops them by its own rules (and keeps the 备注 text).
+//! - title: the first line above that is neither a label line nor an `附件N` tag.
+//!
+//! A sheet that would lose every row this way (one column of text) is left whole.
+//!
+//! Bounds, checked before anything is expanded (DESIGN: a crafted file must not exhaust
+//! memory): the ZIP entries' declared uncompressed sizes are summed before a zip-based
+//! workbook is opened (the zip crate never inflates an entry past its declared size); the
+//! non-empty cells of the whole workbook are counted while reading and a workbook past
+//! [`SheetLimits::max_cells`] is refused; a sheet whose used range is larger than
+//! [`SheetLimits::max_grid_cells`] is not expanded (its [`SheetGrid::problem`] says so, like
+//! an HTML table with absurd spans). For xls the same counts come from a pre-scan of the BIFF
+//! records (`sheet/biff.rs`), because calamine allocates a sheet's whole rectangle while
+//! opening the file.
+//!
+//! Which reader: calamine for xlsx (its streaming cell reader, with each cell's number format
+//! and the sheet's merged ranges) and xls (with the BIFF pre-scan for the bounds and for the
+//! percentage formats calamine does not expose for xls). ods is read by `sheet/ods.rs`
+//! (zip + quick-xml): calamine's ods reader exposes neither merged ranges
+//! (`table:number-columns-spanned`) nor the `percentage` value type, and both are needed.
+
+mod biff;
+mod ods;
+mod xlsx;
+
+pub(crate) use ods::entity_text;
+
+use super::grid::{Cell, Grid, GridError, MAX_CELLS};
+use super::text::{collapse_whitespace, push_break, push_raw};
+use crate::sniff::DocKind;
+use std::io::{Cursor, Read, Seek};
+
+/// How much a workbook may hold before it is refused. `Default` is the only list of defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetLimits {
+    /// The sum of a ZIP-based workbook's entries' declared uncompressed sizes. Default
+    /// 200 MiB (DESIGN): a county's progress workbook is a few hundred KiB.
+    pub max_unpacked_bytes: u64,
+    /// Non-empty cells in the whole workbook. Default 2,000,000: forty times the largest
+    /// progress workbook seen, and small enough to hold as text.
+    pub max_cells: usize,
+    /// The used range of one sheet, in slots, when it is expanded into a grid. Default
+    /// `grid::MAX_CELLS` (1,000,000), the same bound as an HTML table.
+    pub max_grid_cells: usize,
+}
+
+impl Default for SheetLimits {
+    fn default() -> Self {
+        SheetLimits {
+            max_unpacked_bytes: 200 * 1024 * 1024,
+            max_cells: 2_000_000,
+            max_grid_cells: MAX_CELLS,
+        }
+    }
+}
+
+/// One sheet of a workbook, as a grid for the table selection and normalization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetGrid {
+    /// The sheet's name, as the workbook gives it (`Sheet1`, `民生实事`).
+    pub sheet: String,
+    /// The sheet is hidden (or very hidden) in the workbook. It is read all the same.
+    pub hidden: bool,
+    /// The used range without the margin lines (see the module documentation).
+    pub grid: Grid,
+    /// The title row above the table, if any (DESIGN: the attachment's title).
+    pub title: Option<String>,
+    /// The texts of the rows taken off the top (title, 附件 tag, 填报单位 / 填报日期 lines),
+    /// one line per distinct text, top to bottom.
+    pub above: Vec<String>,
+    /// The texts of the label rows taken off the bottom (填报单位, 填报日期, 制表人 …).
+    pub below: Vec<String>,
+    /// The sheet was not expanded (its used range is too large); `grid` is empty then.
+    pub problem: Option<GridError>,
+}
+
+/// Why a workbook could not be read. The caller adds the file or URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SheetError {
+    #[error("password-protected {format} workbook")]
+    PasswordProtected { format: &'static str },
+    #[error("corrupt {format} workbook: {reason}")]
+    Corrupt {
+        format: &'static str,
+        reason: String,
+    },
+    #[error("workbook unpacks to {declared} bytes, over the limit of {limit}")]
+    TooLarge { declared: u64, limit: u64 },
+    #[error("workbook has more than {limit} non-empty cells{}", sheet_suffix(.sheet))]
+    TooManyCells { sheet: Option<String>, limit: usize },
+    #[error("sheet {sheet:?} spans {cells} cells, over the limit of {limit}")]
+    RangeTooLarge {
+        sheet: String,
+        cells: usize,
+        limit: usize,
+    },
+    #[error("not a workbook: {kind}")]
+    NotAWorkbook { kind: &'static str },
+}
+
+fn sheet_suffix(sheet: &Option<String>) -> String {
+    sheet
+        .as_ref()
+        .map(|s| format!(" (sheet {s:?})"))
+        .unwrap_or_default()
+}
+
+impl SheetError {
+    pub(crate) fn corrupt(format: &'static str, reason: impl ToString) -> SheetError {
+        SheetError::Corrupt {
+            format,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Reads every sheet of the workbook `bytes` of `kind` (xlsx, xls or ods) with the default
+/// limits.
+pub fn read_workbook(bytes: &[u8], kind: &DocKind) -> Result<Vec<SheetGrid>, SheetError> {
+    read_workbook_with(bytes, kind, &SheetLimits::default())
+}
+
+/// [`read_workbook`] with the given limits.
+pub fn read_workbook_with(
+    bytes: &[u8],
+    kind: &DocKind,
+    limits: &SheetLimits,
+) -> Result<Vec<SheetGrid>, SheetError> {
+    let format = kind.as_str();
+    if !kind.is_workbook() {
+        return Err(SheetError::NotAWorkbook { kind: format });
+    }
+    if is_encrypted_package(bytes) {
+        return Err(SheetError::PasswordProtected { format });
+    }
+    // calamine is a large parser of hostile input; a panic in it is a corrupt file, not a
+    // crash of the run.
+    let read = std::panic::catch_unwind(|| match kind {
+        DocKind::Xlsx => {
+            check_zip_size(bytes, limits, format)?;
+            xlsx::read(bytes, limits)
+        }
+        DocKind::Ods => {
+            check_zip_size(bytes, limits, format)?;
+            ods::read(bytes, limits)
+        }
+        _ => biff::read(bytes, limits),
+    });
+    let raw = read.map_err(|_| SheetError::corrupt(format, "the reader failed on it"))??;
+    Ok(raw
+        .into_iter()
+        .map(|sheet| sheet_grid(sheet, limits))
+        .collect())
+}
+
+/// An OLE compound file holding an encrypted OOXML package: what Excel and Word write when a
+/// file is saved with a password.
+pub fn is_encrypted_package(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return false;
+    }
+    let Ok(file) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
+        return false;
+    };
+    file.is_stream("EncryptedPackage") || file.is_stream("EncryptionInfo")
+}
+
+/// Refuses a ZIP whose entries declare more than the limit in all, before anything is
+/// inflated. Shared with the docx reader.
+pub(crate) fn check_zip_size(
+    bytes: &[u8],
+    limits: &SheetLimits,
+    format: &'static str,
+) -> Result<(), SheetError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| SheetError::corrupt(format, format!("not a readable ZIP file ({e})")))?;
+    let declared = declared_size(&mut archive)
+        .map_err(|e| SheetError::corrupt(format, format!("unreadable ZIP entry ({e})")))?;
+    if declared > limits.max_unpacked_bytes {
+        return Err(SheetError::TooLarge {
+            declared,
+            limit: limits.max_unpacked_bytes,
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn declared_size<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> zip::result::ZipResult<u64> {
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(i)?.size());
+    }
+    Ok(total)
+}
+
+/// A sheet as a reader found it: its non-empty cells (absolute positions) and merged ranges.
+#[derive(Debug, Default)]
+pub(crate) struct RawSheet {
+    pub name: String,
+    pub hidden: bool,
+    pub cells: Vec<RawCell>,
+    /// Merged ranges, `(first row, first column, last row, last column)`, inclusive.
+    pub merges: Vec<(u32, u32, u32, u32)>,
+    /// Set by a reader that stopped early because the used range grew past the limit.
+    pub too_large: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RawCell {
+    pub row: u32,
+    pub col: u32,
+    /// Normalized text, never empty.
+    pub text: String,
+}
+
+/// Counts the workbook's non-empty cells against the limit, and one sheet's used range
+/// against the grid limit, while a reader goes.
+pub(crate) struct Budget<'a> {
+    limits: &'a SheetLimits,
+    cells: usize,
+}
+
+impl<'a> Budget<'a> {
+    pub fn new(limits: &'a SheetLimits) -> Self {
+        Budget { limits, cells: 0 }
+    }
+
+    /// One more non-empty cell in `sheet`.
+    pub fn take(&mut self, sheet: &str) -> Result<(), SheetError> {
+        self.cells += 1;
+        if self.cells > self.limits.max_cells {
+            return Err(SheetError::TooManyCells {
+                sheet: Some(sheet.to_string()),
+                limit: self.limits.max_cells,
+            });
+        }
+        Ok(())
+    }
+
+    pub fn max_cells(&self) -> usize {
+        self.limits.max_cells
+    }
+
+    pub fn max_grid_cells(&self) -> usize {
+        self.limits.max_grid_cells
+    }
+}
+
+/// The used range of a sheet's cells so far, to stop a reader early.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Extent {
+    rows: Option<(u32, u32)>,
+    cols: Option<(u32, u32)>,
+}
+
+impl Extent {
+    pub fn add(&mut self, row: u32, col: u32) {
+        let grow = |span: &mut Option<(u32, u32)>, at: u32| {
+            *span = Some(match *span {
+                Some((lo, hi)) => (lo.min(at), hi.max(at)),
+                None => (at, at),
+            });
+        };
+        grow(&mut self.rows, row);
+        grow(&mut self.cols, col);
+    }
+
+    /// Slots in the rectangle.
+    pub fn area(&self) -> usize {
+        match (self.rows, self.cols) {
+            (Some((r0, r1)), Some((c0, c1))) => {
+                ((r1 - r0) as usize + 1).saturating_mul((c1 - c0) as usize + 1)
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// The normalized text of a cell's string: line breaks are hard breaks, whitespace collapses
+/// as in an HTML cell.
+pub(crate) fn text_of_string(raw: &str) -> String {
+    if !raw.contains(['\n', '\r']) {
+        return collapse_whitespace(&raw.replace('\u{1}', " "));
+    }
+    let mut buf = String::with_capacity(raw.len() + 4);
+    for (i, line) in raw.split('\n').enumerate() {
+        if i > 0 {
+            push_break(&mut buf);
+        }
+        push_raw(&mut buf, line.trim_end_matches('\r'));
+    }
+    collapse_whitespace(&buf)
+}
+
+/// The shortest text that reads back as `value`: `3`, `0.1`, `-2.5`.
+pub(crate) fn number_text(value: f64) -> String {
+    if value == 0.0 {
+        return "0".to_string(); // not `-0`
+    }
+    format!("{value}")
+}
+
+/// `value` as a percentage with the same digits: `0.8` -> `80%`, `0.075` -> `7.5%`,
+/// `1` -> `100%`. The decimal point of the shortest text moves two places, so no
+/// multiplication adds binary noise (`0.07 * 100` is `7.000000000000001`).
+pub(crate) fn percent_text(value: f64) -> String {
+    let text = number_text(value);
+    if !value.is_finite() {
+        return format!("{text}%");
+    }
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut frac = frac.to_string();
+    while frac.len() < 2 {
+        frac.push('0');
+    }
+    let (moved, rest) = frac.split_at(2);
+    let int = format!("{int}{moved}");
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    if rest.is_empty() {
+        format!("{sign}{int}%")
+    } else {
+        format!("{sign}{int}.{rest}%")
+    }
+}
+
+/// An ISO date (and time of day, when there is one).
+pub(crate) fn date_text(y: u16, m: u8, d: u8, hh: u8, mm: u8, ss: u8) -> String {
+    if (hh, mm, ss) == (0, 0, 0) {
+        format!("{y:04}-{m:02}-{d:02}")
+    } else {
+        format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
+    }
+}
+
+/// Whether an Excel number format shows a percentage: a `%` outside quotes and escapes in
+/// its first (positive) section.
+pub(crate) fn is_percent_format(code: &str) -> bool {
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in code.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' | '_' | '*' if !quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => return false,
+            '%' if !quoted => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Page-field labels whose lines stand around a table, not in it (DESIGN "Page fields of an
+/// attachment", and the other sign-off lines county forms carry).
+pub const MARGIN_LABELS: &[&str] = &[
+    "填报单位",
+    "报送单位",
+    "填报部门",
+    "报送部门",
+    "单位",
+    "填报日期",
+    "报送日期",
+    "填表日期",
+    "统计日期",
+    "日期",
+    "填报人",
+    "填表人",
+    "制表人",
+    "制表",
+    "审核人",
+    "审核",
+    "负责人",
+    "联系人",
+    "联系电话",
+    "电话",
+];
+
+/// `填报单位：县发改局` (a label, then a colon).
+pub fn is_label_line(text: &str) -> bool {
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    MARGIN_LABELS.iter().any(|label| {
+        squeezed
+            .strip_prefix(label)
+            .is_some_and(|rest| rest.starts_with([':', '：']))
+    })
+}
+
+/// `附件1`, `附件 2：`, `附件`: the attachment tag printed above a table.
+fn is_attachment_tag(text: &str) -> bool {
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    squeezed.strip_prefix("附件").is_some_and(|rest| {
+        rest.trim_end_matches([':', '：'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || "０１２３４５６７８９一二三四五六七八九十".contains(c))
+    })
+}
+
+/// The lines around a table, taken out of its grid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Margins {
+    pub title: Option<String>,
+    pub above: Vec<String>,
+    pub below: Vec<String>,
+}
+
+/// Takes the title rows and label lines off the top and the label lines off the bottom of
+/// `grid` (see the module documentation); the remaining rows keep their cells, with origins
+/// moved up by the rows taken. Used for Word tables too.
+pub fn split_margins(grid: &mut Grid) -> Margins {
+    let rows = grid.rows.len();
+    let is_margin_top = |r: usize| {
+        let texts = grid.distinct_row_texts(r);
+        texts.len() <= 1 || texts.iter().all(|t| is_label_line(t))
+    };
+    let is_margin_bottom = |r: usize| {
+        let texts = grid.distinct_row_texts(r);
+        !texts.is_empty() && texts.iter().all(|t| is_label_line(t))
+    };
+    let top = (0..rows).take_while(|&r| is_margin_top(r)).count();
+    if top == rows {
+        return Margins::default();
+    }
+    let bottom = (top..rows)
+        .rev()
+        .take_while(|&r| is_margin_bottom(r))
+        .count();
+    // A merged range reaching from a margin row into the table stays whole: stop there.
+    let spans_into = |r: usize, from_above: bool| {
+        grid.rows[r].iter().any(|c| match c.origin {
+            Some((or, _)) if from_above => or + c.rowspan > top,
+            Some((or, _)) => or < rows - bottom,
+            None => false,
+        })
+    };
+    let top = (0..top).take_while(|&r| !spans_into(r, true)).count();
+    let bottom = (rows - bottom..rows)
+        .rev()
+        .take_while(|&r| !spans_into(r, false))
+        .count();
+
+    let mut margins = Margins::default();
+    for r in 0..top {
+        margins.above.extend(grid.distinct_row_texts(r));
+    }
+    for r in rows - bottom..rows {
+        margins.below.extend(grid.distinct_row_texts(r));
+    }
+    margins.title = margins
+        .above
+        .iter()
+        .find(|t| !is_label_line(t) && !is_attachment_tag(t))
+        .cloned();
+    grid.rows.truncate(rows - bottom);
+    grid.rows.drain(..top);
+    for cell in grid.rows.iter_mut().flatten() {
+        if let Some((r, c)) = cell.origin {
+            cell.origin = Some((r - top, c));
+        }
+    }
+    margins
+}
+
+/// The grid of a sheet: the used range, merged ranges filled, margins split off.
+fn sheet_grid(sheet: RawSheet, limits: &SheetLimits) -> SheetGrid {
+    let mut out = SheetGrid {
+        sheet: sheet.name,
+        hidden: sheet.hidden,
+        grid: Grid::default(),
+        title: None,
+        above: Vec::new(),
+        below: Vec::new(),
+        problem: None,
+    };
+    if let Some(cells) = sheet.too_large {
+        out.problem = Some(GridError::TooLarge { cells });
+        return out;
+    }
+    match build_grid(&sheet.cells, &sheet.merges, limits.max_grid_cells) {
+        Ok(mut grid) => {
+            let margins = split_margins(&mut grid);
+            out.grid = grid;
+            out.title = margins.title;
+            out.above = margins.above;
+            out.below = margins.below;
+        }
+        Err(problem) => out.problem = Some(problem),
+    }
+    out
+}
+
+/// The used range of `cells` as a grid, with `merges` filled like rowspan/colspan.
+pub(crate) fn build_grid(
+    cells: &[RawCell],
+    merges: &[(u32, u32, u32, u32)],
+    max_cells: usize,
+) -> Result<Grid, GridError> {
+    let mut extent = Extent::default();
+    for cell in cells {
+        extent.add(cell.row, cell.col);
+    }
+    let (Some((r0, r1)), Some((c0, c1))) = (extent.rows, extent.cols) else {
+        return Ok(Grid::default());
+    };
+    // Merged ranges that a non-empty cell starts, clipped to nothing: they widen the range.
+    let starts: std::collections::HashSet<(u32, u32)> =
+        cells.iter().map(|c| (c.row, c.col)).collect();
+    let merges: Vec<(u32, u32, u32, u32)> = merges
+        .iter()
+        .copied()
+        .filter(|&(fr, fc, lr, lc)| lr >= fr && lc >= fc && starts.contains(&(fr, fc)))
+        .collect();
+    let (mut r1, mut c1) = (r1, c1);
+    for &(_, _, lr, lc) in &merges {
+        r1 = r1.max(lr);
+        c1 = c1.max(lc);
+    }
+    let height = (r1 - r0) as usize + 1;
+    let width = (c1 - c0) as usize + 1;
+    let area = height.saturating_mul(width);
+    if area > max_cells {
+        return Err(GridError::TooLarge { cells: area });
+    }
+    let mut rows: Vec<Vec<Cell>> = (0..height)
+        .map(|r| {
+            (0..width)
+                .map(|c| Cell {
+                    text: String::new(),
+                    is_th: false,
+                    origin: Some((r, c)),
+                    rowspan: 1,
+                    colspan: 1,
+                })
+                .collect()
+        })
+        .collect();
+    for cell in cells {
+        rows[(cell.row - r0) as usize][(cell.col - c0) as usize].text = cell.text.clone();
+    }
+    for (fr, fc, lr, lc) in merges {
+        let (top, left) = ((fr - r0) as usize, (fc - c0) as usize);
+        let (bottom, right) = ((lr - r0) as usize, (lc - c0) as usize);
+        let text = rows[top][left].text.clone();
+        let (rowspan, colspan) = (bottom - top + 1, right - left + 1);
+        for row in &mut rows[top..=bottom] {
+            for slot in &mut row[left..=right] {
+                *slot = Cell {
+                    text: text.clone(),
+                    is_th: false,
+                    origin: Some((top, left)),
+                    rowspan,
+                    colspan,
+                };
+            }
+        }
+    }
+    Ok(Grid {
+        caption: None,
+        holds_tables: false,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(row: u32, col: u32, text: &str) -> RawCell {
+        RawCell {
+            row,
+            col,
+            text: text.to_string(),
+        }
+    }
+
+    fn texts(grid: &Grid) -> Vec<Vec<&str>> {
+        grid.rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn numbers_are_written_as_their_shortest_text() {
+        assert_eq!(number_text(3.0), "3");
+        assert_eq!(number_text(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(number_text(-2.5), "-2.5");
+        assert_eq!(number_text(-0.0), "0");
+        assert_eq!(number_text(1e21), "1000000000000000000000");
+    }
+
+    #[test]
+    fn percentages_move_the_decimal_point_without_binary_noise() {
+        assert_eq!(percent_text(0.8), "80%");
+        assert_eq!(percent_text(0.07), "7%");
+        assert_eq!(percent_text(0.075), "7.5%");
+        assert_eq!(percent_text(1.0), "100%");
+        assert_eq!(percent_text(0.0), "0%");
+        assert_eq!(percent_text(0.00123), "0.123%");
+        assert_eq!(percent_text(-0.5), "-50%");
+        assert_eq!(percent_text(12.3456), "1234.56%");
+    }
+
+    #[test]
+    fn percent_formats_are_told_from_quoted_percent_signs() {
+        assert!(is_percent_format("0%"));
+        assert!(is_percent_format("0.00%"));
+        assert!(is_percent_format("0.0%;[Red]-0.0%"));
+        assert!(!is_percent_format("0.00\"%\""));
+        assert!(!is_percent_format("0\\%"));
+        assert!(!is_percent_format("General"));
+        assert!(!is_percent_format("0;\"%\"0%"));
+    }
+
+    #[test]
+    fn line_breaks_in_a_cell_are_whitespace_even_between_chinese() {
+        assert_eq!(text_of_string("完成\n验收"), "完成 验收");
+        assert_eq!(text_of_string(" 县总工会\u{3000}\r\n"), "县总工会");
+        assert_eq!(text_of_string("a\u{1}b"), "a b");
+    }
+
+    #[test]
+    fn dates_are_iso_with_a_time_only_when_there_is_one() {
+        assert_eq!(date_text(2024, 6, 30, 0, 0, 0), "2024-06-30");
+        assert_eq!(date_text(2024, 6, 30, 14, 30, 0), "2024-06-30 14:30:00");
+    }
+
+    #[test]
+    fn used_range_ignores_empty_margins_and_merges_fill_like_spans() {
+        let cells = [
+            cell(2, 1, "一、医疗卫生"),
+            cell(3, 1, "1"),
+            cell(3, 2, "x"),
+            cell(4, 2, "y"),
+        ];
+        let grid = build_grid(&cells, &[(2, 1, 2, 2), (3, 1, 4, 1), (9, 9, 9, 10)], 100).unwrap();
+        assert_eq!(
+            texts(&grid),
+            vec![
+                vec!["一、医疗卫生", "一、医疗卫生"],
+                vec!["1", "x"],
+                vec!["1", "y"]
+            ]
+        );
+        assert_eq!(grid.rows[0][1].origin, Some((0, 0)));
+        assert_eq!((grid.rows[0][1].rowspan, grid.rows[0][1].colspan), (1, 2));
+        assert_eq!(grid.rows[2][0].origin, Some((1, 0)));
+        assert_eq!(grid.rows[2][0].rowspan, 2);
+        assert_eq!(grid.rows[2][1].origin, Some((2, 1)));
+    }
+
+    #[test]
+    fn a_used_range_past_the_limit_is_refused() {
+        let cells = [cell(0, 0, "a"), cell(999, 999, "b")];
+        assert_eq!(
+            build_grid(&cells, &[], 1000),
+            Err(GridError::TooLarge { cells: 1_000_000 })
+        );
+    }
+
+    #[test]
+    fn title_and_label_rows_are_taken_off_both_ends() {
+        let cells = [
+            cell(0, 0, "附件1"),
+            cell(1, 0, "2024年民生实事项目进展情况表"),
+            cell(2, 0, "填报单位：文成县发改局"),
+            cell(2, 3, "填报日期：2024年7月5日"),
+            cell(3, 0, "序号"),
+            cell(3, 1, "项目名称"),
+            cell(3, 2, "完成率"),
+            cell(3, 3, "牵头单位"),
+            cell(4, 0, "1"),
+            cell(4, 1, "x"),
+            cell(5, 0, "备注：带*为省定项目"),
+            cell(6, 0, "制表人：张三"),
+        ];
+        let mut grid = build_grid(&cells, &[(1, 0, 1, 3), (5, 0, 5, 3)], 100).unwrap();
+        let margins = split_margins(&mut grid);
+        assert_eq!(
+            margins.above,
+            vec![
+                "附件1",
+                "2024年民生实事项目进展情况表",
+                "填报单位：文成县发改局",
+                "填报日期：2024年7月5日"
+            ]
+        );
+        assert_eq!(margins.below, vec!["制表人：张三"]);
+        assert_eq!(
+            margins.title.as_deref(),
+            Some("2024年民生实事项目进展情况表")
+        );
+        assert_eq!(grid.rows.len(), 3);
+        assert_eq!(grid.rows[0][0].text, "序号");
+        assert_eq!(grid.rows[2][3].origin, Some((2, 0)));
+    }
+
+    #[test]
+    fn a_sheet_of_one_column_is_left_whole() {
+        let mut grid = build_grid(&[cell(0, 0, "a"), cell(1, 0, "b")], &[], 100).unwrap();
+        assert_eq!(split_margins(&mut grid), Margins::default());
+        assert_eq!(grid.rows.len(), 2);
+    }
+
+    #[test]
+    fn label_lines_and_attachment_tags() {
+        assert!(is_label_line("填报单位：文成县发改局"));
+        assert!(is_label_line("日 期: 2024-07-05"));
+        assert!(!is_label_line("单位名称"));
+        assert!(!is_label_line("填报单位"));
+        assert!(is_attachment_tag("附件1"));
+        assert!(is_attachment_tag("附件 二："));
+        assert!(!is_attachment_tag("附件1：民生实事进度表"));
+    }
+}
