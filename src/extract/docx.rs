@@ -26,7 +26,7 @@
 //! slots is not expanded (its `problem` says so).
 
 use super::grid::{Cell, Grid, GridError, MAX_CELLS};
-use super::sheet::{declared_size, is_encrypted_package, split_margins, Margins};
+use super::sheet::{declared_size, is_encrypted_package, split_margins, title_among, Margins};
 use super::text::{collapse_whitespace, push_break, push_raw};
 use super::Preceded;
 use quick_xml::events::{BytesStart, Event};
@@ -69,7 +69,9 @@ pub struct DocxTable {
     pub grid: Grid,
     /// The rows split off the top and bottom of the table, and the title row among them.
     pub margins: Margins,
-    /// The non-empty paragraph right above the table (no table between them).
+    /// The title paragraph above the table: the nearest non-empty paragraph since the
+    /// previous table boundary that is not a 填报单位 / 日期 line, an `附件N` tag or a 续表
+    /// heading.
     pub title: Option<String>,
     /// What stands between this table and the previous table boundary.
     pub preceded_by: Preceded,
@@ -180,8 +182,8 @@ struct Walk<'l> {
     /// The paragraph being read, if any.
     paragraph: Option<String>,
     in_text: bool,
-    /// The last non-empty paragraph since the last table boundary.
-    last_paragraph: Option<String>,
+    /// The non-empty paragraphs since the last table boundary.
+    since_boundary: Vec<String>,
     /// What has been seen since the last table boundary (whitespace removed, first chars).
     between: String,
     between_chars: usize,
@@ -204,7 +206,11 @@ fn val(e: &BytesStart<'_>) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == "val")
-        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 fn count(e: &BytesStart<'_>) -> usize {
@@ -225,7 +231,7 @@ fn parse_document(xml: &str, limits: &DocxLimits) -> Result<DocxDocument, DocxEr
         stack: Vec::new(),
         paragraph: None,
         in_text: false,
-        last_paragraph: None,
+        since_boundary: Vec::new(),
         between: String::new(),
         between_chars: 0,
     };
@@ -237,9 +243,7 @@ fn parse_document(xml: &str, limits: &DocxLimits) -> Result<DocxDocument, DocxEr
         match event {
             Event::Start(e) => {
                 let name = local(&e);
-                if is_skipped(&name)
-                    || (name == "tbl" && !walk.may_open_table())
-                {
+                if is_skipped(&name) || (name == "tbl" && !walk.may_open_table()) {
                     if name == "tbl" {
                         walk.cut_table();
                     }
@@ -328,7 +332,9 @@ impl Walk<'_> {
                 };
                 match name {
                     "gridSpan" => cell.span = count(e).clamp(1, MAX_SPAN),
-                    "vMerge" if val(e).as_deref() == Some("restart") => cell.vmerge = Merge::Restart,
+                    "vMerge" if val(e).as_deref() == Some("restart") => {
+                        cell.vmerge = Merge::Restart
+                    }
                     "vMerge" => cell.vmerge = Merge::Continue,
                     _ => cell.hmerge_continue = val(e).as_deref() != Some("restart"),
                 }
@@ -396,7 +402,9 @@ impl Walk<'_> {
             return;
         }
         self.see(&text);
-        self.last_paragraph = Some(text.clone());
+        if self.since_boundary.len() < 64 {
+            self.since_boundary.push(text.clone());
+        }
         if self.stack.is_empty() {
             self.doc.paragraphs.push(text);
         }
@@ -440,7 +448,11 @@ impl Walk<'_> {
             top.holds_tables = true;
         }
         let preceded_by = self.boundary();
-        let title = self.last_paragraph.take();
+        // The nearest paragraph above that is a title: not a 填报单位 line, an 附件 tag or a
+        // 续表 heading.
+        let mut above = std::mem::take(&mut self.since_boundary);
+        above.reverse();
+        let title = title_among(&above);
         let index = self.doc.tables.len();
         self.doc.tables.push(DocxTable {
             depth: self.stack.len(),
@@ -461,7 +473,7 @@ impl Walk<'_> {
 
     fn close_table(&mut self) {
         self.boundary();
-        self.last_paragraph = None;
+        self.since_boundary.clear();
         let Some(building) = self.stack.pop() else {
             return;
         };

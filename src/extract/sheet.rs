@@ -213,7 +213,9 @@ pub(crate) fn check_zip_size(
     Ok(())
 }
 
-pub(crate) fn declared_size<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> zip::result::ZipResult<u64> {
+pub(crate) fn declared_size<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+) -> zip::result::ZipResult<u64> {
     let mut total = 0u64;
     for i in 0..archive.len() {
         total = total.saturating_add(archive.by_index_raw(i)?.size());
@@ -436,26 +438,77 @@ pub struct Margins {
     pub below: Vec<String>,
 }
 
+/// `填报日期：` with its value in the next cell.
+fn is_bare_label(text: &str) -> bool {
+    is_label_line(text) && text.trim_end().ends_with([':', '：'])
+}
+
+/// The lines of row `r` when it is a label row: every text is a label line, or the value
+/// of the bare label before it (`填报日期：` | `2024-07-05` is one line,
+/// `填报日期：2024-07-05`).
+fn label_row_lines(grid: &Grid, r: usize) -> Option<Vec<String>> {
+    let texts = grid.distinct_row_texts(r);
+    if texts.is_empty() {
+        return None;
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut awaiting_value = false;
+    for text in texts {
+        if is_label_line(&text) {
+            awaiting_value = is_bare_label(&text);
+            lines.push(text);
+        } else if awaiting_value {
+            lines.last_mut()?.push_str(&text);
+            awaiting_value = false;
+        } else {
+            return None;
+        }
+    }
+    Some(lines)
+}
+
+/// The lines of a top row that is not part of the table: at most one text (a title, an
+/// `附件1` tag, an empty row), or a label row.
+fn top_row_lines(grid: &Grid, r: usize) -> Option<Vec<String>> {
+    let texts = grid.distinct_row_texts(r);
+    if texts.len() <= 1 {
+        return Some(texts);
+    }
+    label_row_lines(grid, r)
+}
+
+/// The title among the lines above a table: the first that is neither a label line, an
+/// `附件N` tag nor a 续表 heading.
+pub fn title_among(lines: &[String]) -> Option<String> {
+    lines
+        .iter()
+        .find(|t| !is_label_line(t) && !is_attachment_tag(t) && !is_continuation_heading(t))
+        .cloned()
+}
+
+/// `续表`, `（续表）`, `续表1`.
+fn is_continuation_heading(text: &str) -> bool {
+    let bare: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !"()（）:：【】[]".contains(*c))
+        .collect();
+    bare.starts_with("续表") && bare.chars().count() <= 4
+}
+
 /// Takes the title rows and label lines off the top and the label lines off the bottom of
 /// `grid` (see the module documentation); the remaining rows keep their cells, with origins
 /// moved up by the rows taken. Used for Word tables too.
 pub fn split_margins(grid: &mut Grid) -> Margins {
     let rows = grid.rows.len();
-    let is_margin_top = |r: usize| {
-        let texts = grid.distinct_row_texts(r);
-        texts.len() <= 1 || texts.iter().all(|t| is_label_line(t))
-    };
-    let is_margin_bottom = |r: usize| {
-        let texts = grid.distinct_row_texts(r);
-        !texts.is_empty() && texts.iter().all(|t| is_label_line(t))
-    };
-    let top = (0..rows).take_while(|&r| is_margin_top(r)).count();
+    let top = (0..rows)
+        .take_while(|&r| top_row_lines(grid, r).is_some())
+        .count();
     if top == rows {
         return Margins::default();
     }
     let bottom = (top..rows)
         .rev()
-        .take_while(|&r| is_margin_bottom(r))
+        .take_while(|&r| label_row_lines(grid, r).is_some())
         .count();
     // A merged range reaching from a margin row into the table stays whole: stop there.
     let spans_into = |r: usize, from_above: bool| {
@@ -473,16 +526,16 @@ pub fn split_margins(grid: &mut Grid) -> Margins {
 
     let mut margins = Margins::default();
     for r in 0..top {
-        margins.above.extend(grid.distinct_row_texts(r));
+        margins
+            .above
+            .extend(top_row_lines(grid, r).unwrap_or_default());
     }
     for r in rows - bottom..rows {
-        margins.below.extend(grid.distinct_row_texts(r));
+        margins
+            .below
+            .extend(label_row_lines(grid, r).unwrap_or_default());
     }
-    margins.title = margins
-        .above
-        .iter()
-        .find(|t| !is_label_line(t) && !is_attachment_tag(t))
-        .cloned();
+    margins.title = title_among(&margins.above);
     grid.rows.truncate(rows - bottom);
     grid.rows.drain(..top);
     for cell in grid.rows.iter_mut().flatten() {
@@ -743,5 +796,50 @@ mod tests {
         assert!(is_attachment_tag("附件1"));
         assert!(is_attachment_tag("附件 二："));
         assert!(!is_attachment_tag("附件1：民生实事进度表"));
+    }
+
+    #[test]
+    fn a_bare_label_takes_the_next_cell_as_its_value() {
+        let cells = [
+            cell(0, 0, "序号"),
+            cell(0, 1, "项目名称"),
+            cell(1, 0, "1"),
+            cell(1, 1, "x"),
+            cell(2, 0, "填报日期："),
+            cell(2, 1, "2024-07-05"),
+            cell(2, 3, "单位：万元"),
+        ];
+        let mut grid = build_grid(&cells, &[], 100).unwrap();
+        let margins = split_margins(&mut grid);
+        assert_eq!(margins.below, vec!["填报日期：2024-07-05", "单位：万元"]);
+        assert_eq!(grid.rows.len(), 2);
+    }
+
+    #[test]
+    fn a_row_with_an_unlabelled_text_is_part_of_the_table() {
+        let cells = [
+            cell(0, 0, "序号"),
+            cell(0, 1, "项目名称"),
+            cell(1, 0, "填报单位：县发改局"),
+            cell(1, 1, "x"),
+        ];
+        let mut grid = build_grid(&cells, &[], 100).unwrap();
+        assert_eq!(split_margins(&mut grid).below, Vec::<String>::new());
+        assert_eq!(grid.rows.len(), 2);
+    }
+
+    #[test]
+    fn titles_skip_labels_attachment_tags_and_continuation_headings() {
+        let lines = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            title_among(&lines(&[
+                "附件2",
+                "（续表）",
+                "填报单位：县民政局",
+                "进展情况表"
+            ])),
+            Some("进展情况表".to_string())
+        );
+        assert_eq!(title_among(&lines(&["续表"])), None);
     }
 }
