@@ -29,7 +29,8 @@
 //!   `progress.et` are copies of `progress.doc` and `progress.xls`: WPS Office writes the
 //!   same OLE structures (a `WordDocument` / `Workbook` stream), and only the name tells them.
 //!
-//! Every other file is rewritten byte for byte the same on each run (fixed timestamps).
+//! Every file but `progress_lo.ods` (LibreOffice writes the time of the conversion into it)
+//! is rewritten byte for byte the same on each run (fixed timestamps).
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 use std::io::Write;

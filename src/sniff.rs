@@ -246,9 +246,7 @@ fn kind_of_content_type(content_type: &str) -> Option<DocKind> {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => DocKind::Xlsx,
         "application/vnd.ms-excel" | "application/excel" | "application/x-excel" => DocKind::Xls,
         ODS_MIMETYPE => DocKind::Ods,
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
-            DocKind::Docx
-        }
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => DocKind::Docx,
         "application/msword" => DocKind::Doc,
         "application/kswps" | "application/wps-office.wps" | "application/vnd.ms-works" => {
             DocKind::Wps
@@ -335,7 +333,11 @@ mod tests {
     fn unreadable_zip_takes_a_zip_kind_from_its_hints_only() {
         let truncated = b"PK\x03\x04\x14\x00\x00\x00";
         assert_eq!(
-            sniff(truncated, Some("application/octet-stream"), Some("附件1.docx")),
+            sniff(
+                truncated,
+                Some("application/octet-stream"),
+                Some("附件1.docx")
+            ),
             DocKind::Docx
         );
         assert!(matches!(

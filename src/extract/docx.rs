@@ -16,8 +16,10 @@
 //! Title rows and 填报单位 lines inside a Word table are split off as in a sheet
 //! (`sheet::split_margins`).
 //!
-//! Not text: deleted runs (`w:delText`), field codes (`w:instrText`), drawings, text boxes
-//! and VML/`mc:Fallback` copies (a text box's text floats beside the table, not in it).
+//! Not text: deleted runs (`w:delText`) and the old place of moved text (`w:moveFrom`),
+//! field codes (`w:instrText`), drawings, text boxes and VML/`mc:Fallback` copies (a text
+//! box's text floats beside the table, not in it). Word's automatic list numbers are not in
+//! the XML's text either, so a numbered paragraph reads without its number.
 //!
 //! Bounds: the ZIP's declared uncompressed sizes are summed before anything is inflated
 //! (the zip crate never inflates past a declared size); tables nested deeper than
@@ -193,7 +195,14 @@ struct Walk<'l> {
 fn is_skipped(local: &str) -> bool {
     matches!(
         local,
-        "delText" | "instrText" | "drawing" | "pict" | "object" | "Fallback" | "txbxContent"
+        "delText"
+            | "moveFrom"
+            | "instrText"
+            | "drawing"
+            | "pict"
+            | "object"
+            | "Fallback"
+            | "txbxContent"
     )
 }
 

@@ -23,11 +23,16 @@
 //! the top) and the continuation rules see the same shape from both sources, and a
 //! `填报日期：…` line under the last row cannot become a record. Which rows go:
 //! - above: the leading rows with at most one text (one cell or one merged range: a title, an
-//!   `附件1` label) and the leading rows whose every text starts with a page-field label
-//!   (`填报单位：`, `单位：`, `填报日期：`, `日期：`, `制表人：`, …, see [`MARGIN_LABELS`]);
-//! - below: the trailing rows whose every text starts with such a label. A 备注 row and a 合计
-//!   row stay in the grid: normalize drops them by its own rules (and keeps the 备注 text).
-//! - title: the first line above that is neither a label line nor an `附件N` tag.
+//!   `附件1` label) and the leading label rows: rows whose every text starts with a
+//!   page-field label (`填报单位：`, `单位：`, `填报日期：`, `日期：`, `制表人：`, …, see
+//!   [`MARGIN_LABELS`]) or is the value of a bare label in the cell before it (`填报日期：` |
+//!   `2024-07-05` is the one line `填报日期：2024-07-05`);
+//! - below: the trailing label rows. A 备注 row and a 合计 row stay in the grid: normalize
+//!   drops them by its own rules (and keeps the 备注 text);
+//! - title: the first line above that is neither a label line, an `附件N` tag nor a 续表
+//!   heading ([`title_among`]).
+//!
+//! A merged range that reaches from such a row into the table keeps the row in the table.
 //!
 //! A sheet that would lose every row this way (one column of text) is left whole.
 //!

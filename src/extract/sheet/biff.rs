@@ -117,7 +117,10 @@ impl<'a> Iterator for Records<'a> {
         }
         if self.stream.len() < 4 {
             self.stream = &[];
-            return Some(Err(SheetError::corrupt(FORMAT, "a record header is cut short")));
+            return Some(Err(SheetError::corrupt(
+                FORMAT,
+                "a record header is cut short",
+            )));
         }
         let typ = u16_at(self.stream, 0);
         let len = usize::from(u16_at(self.stream, 2));
@@ -208,7 +211,12 @@ fn prescan(bytes: &[u8], limits: &SheetLimits) -> Result<Vec<SheetScan>, SheetEr
                 format!("sheet {name:?} starts past the end of the workbook stream"),
             ));
         };
-        scans.push(scan_sheet(sheet_stream, &name, &is_percent_xf, &mut budget)?);
+        scans.push(scan_sheet(
+            sheet_stream,
+            &name,
+            &is_percent_xf,
+            &mut budget,
+        )?);
     }
     Ok(scans)
 }

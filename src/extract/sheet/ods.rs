@@ -45,10 +45,11 @@ fn xml_error(reader: &Reader<&[u8]>, e: impl std::fmt::Display) -> SheetError {
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.try_get_attribute(name)
-        .ok()
-        .flatten()
-        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+    e.try_get_attribute(name).ok().flatten().and_then(|a| {
+        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .ok()
+            .map(|v| v.into_owned())
+    })
 }
 
 fn count_attr(e: &BytesStart<'_>, name: &str) -> u64 {
@@ -82,9 +83,7 @@ fn parse_content(xml: &str, limits: &SheetLimits) -> Result<Vec<RawSheet>, Sheet
                     .then(|| attr(&e, "style:name"))
                     .flatten();
             }
-            Event::Start(e) | Event::Empty(e)
-                if e.name().as_ref() == "style:table-properties" =>
-            {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "style:table-properties" => {
                 if let (Some(style), Some("false")) =
                     (&table_style, attr(&e, "table:display").as_deref())
                 {
@@ -94,7 +93,8 @@ fn parse_content(xml: &str, limits: &SheetLimits) -> Result<Vec<RawSheet>, Sheet
             Event::Start(e) if e.name().as_ref() == "table:table" => {
                 let mut sheet = RawSheet {
                     name: attr(&e, "table:name").unwrap_or_default(),
-                    hidden: attr(&e, "table:style-name").is_some_and(|s| hidden_styles.contains(&s)),
+                    hidden: attr(&e, "table:style-name")
+                        .is_some_and(|s| hidden_styles.contains(&s)),
                     ..RawSheet::default()
                 };
                 read_table(&mut reader, &mut sheet, &mut budget)?;
@@ -185,7 +185,12 @@ fn read_table(
                 col = col.saturating_add(repeat);
             }
             Event::End(e) if e.name().as_ref() == "table:table" => return Ok(()),
-            Event::Eof => return Err(SheetError::corrupt(FORMAT, "content.xml ends inside a table")),
+            Event::Eof => {
+                return Err(SheetError::corrupt(
+                    FORMAT,
+                    "content.xml ends inside a table",
+                ))
+            }
             _ => {}
         }
     }
@@ -267,7 +272,14 @@ fn iso_date(value: &str) -> Option<String> {
         hms.next().unwrap_or(0),
         hms.next().unwrap_or(0),
     );
-    Some(date_text(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?, hh, mm, ss))
+    Some(date_text(
+        y,
+        u8::try_from(m).ok()?,
+        u8::try_from(d).ok()?,
+        hh,
+        mm,
+        ss,
+    ))
 }
 
 /// The text of a cell's paragraphs (each a line), up to the cell's end tag `end`.
@@ -310,7 +322,12 @@ fn cell_content(reader: &mut Reader<&[u8]>, end: &str) -> Result<String, SheetEr
             Event::CData(t) => push_raw(&mut raw, &t.xml10_content()),
             Event::GeneralRef(r) => push_raw(&mut raw, &entity_text(&r)),
             Event::End(e) if e.name().as_ref() == end => return Ok(collapse_whitespace(&raw)),
-            Event::Eof => return Err(SheetError::corrupt(FORMAT, "content.xml ends inside a cell")),
+            Event::Eof => {
+                return Err(SheetError::corrupt(
+                    FORMAT,
+                    "content.xml ends inside a cell",
+                ))
+            }
             _ => {}
         }
     }
@@ -374,7 +391,10 @@ mod tests {
             </table:table>"#,
         );
         assert!(s[0].hidden);
-        assert_eq!(cells(&s[0]), vec![(2, 0, "医疗卫生"), (2, 2, "1"), (3, 2, "2")]);
+        assert_eq!(
+            cells(&s[0]),
+            vec![(2, 0, "医疗卫生"), (2, 2, "1"), (3, 2, "2")]
+        );
         assert_eq!(s[0].merges, vec![(2, 0, 3, 1)]);
     }
 

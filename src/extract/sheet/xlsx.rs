@@ -56,10 +56,9 @@ fn read_cells(
         .styles()
         .iter()
         .map(|style| {
-            style
-                .number_format
-                .as_ref()
-                .is_some_and(|f| matches!(f.format_id, Some(9 | 10)) || is_percent_format(&f.format_code))
+            style.number_format.as_ref().is_some_and(|f| {
+                matches!(f.format_id, Some(9 | 10)) || is_percent_format(&f.format_code)
+            })
         })
         .collect();
     let mut extent = Extent::default();
