@@ -209,3 +209,83 @@ fn malformed_word_xml_names_the_byte_where_it_broke() {
         })
     );
 }
+
+/// A fixed xorshift sequence: the same mutations on every run.
+struct Mutations(u64);
+
+impl Mutations {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// `bytes` with a few bytes overwritten and, one time in four, cut short.
+    fn mutate(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        for _ in 0..1 + self.next() % 4 {
+            let at = (self.next() % out.len() as u64) as usize;
+            out[at] = self.next() as u8;
+        }
+        if self.next() % 4 == 0 {
+            out.truncate((self.next() % out.len() as u64) as usize);
+        }
+        out
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/fixtures/attachments/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The one XML part of a fixture, to mutate before it is zipped again (stored, so that the
+/// mutations reach the XML parser instead of failing the checksum).
+fn part(name: &str, entry: &str) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(fixture(name))).unwrap();
+    let mut xml = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name(entry).unwrap(), &mut xml).unwrap();
+    xml
+}
+
+#[test]
+fn damaged_xls_files_give_errors_or_bounded_sheets() {
+    let original = fixture("progress.xls");
+    let mut mutations = Mutations(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..400 {
+        let bytes = mutations.mutate(&original);
+        if let Ok(sheets) = read_workbook(&bytes, &DocKind::Xls) {
+            assert!(sheets.iter().all(|s| s.grid.rows.len() <= 1_000_000));
+        }
+    }
+}
+
+#[test]
+fn damaged_word_and_ods_xml_give_errors_or_bounded_results() {
+    let mut mutations = Mutations(0x2545_F491_4F6C_DD1D);
+    for (fixture_name, entry) in [
+        ("progress.docx", "word/document.xml"),
+        ("nested_layout.docx", "word/document.xml"),
+        ("progress.ods", "content.xml"),
+    ] {
+        let xml = part(fixture_name, entry);
+        for _ in 0..300 {
+            let damaged = mutations.mutate(&xml);
+            let mut files: Vec<(&str, &[u8])> = vec![(entry, &damaged)];
+            if entry == "content.xml" {
+                files.insert(
+                    0,
+                    (
+                        "mimetype",
+                        b"application/vnd.oasis.opendocument.spreadsheet",
+                    ),
+                );
+                let bytes = zip_of(&files);
+                let _ = read_workbook(&bytes, &DocKind::Ods);
+            } else {
+                let _ = read_docx(&zip_of(&files));
+            }
+        }
+    }
+}
