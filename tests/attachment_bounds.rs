@@ -228,7 +228,7 @@ impl Mutations {
             let at = (self.next() % out.len() as u64) as usize;
             out[at] = self.next() as u8;
         }
-        if self.next() % 4 == 0 {
+        if self.next().is_multiple_of(4) {
             out.truncate((self.next() % out.len() as u64) as usize);
         }
         out
