@@ -26,6 +26,14 @@
 //! [`DocxLimits::max_depth`] and tables past [`DocxLimits::max_tables`] are skipped without
 //! being built and counted in [`DocxDocument::tables_cut`]; a grid past `grid::MAX_CELLS`
 //! slots is not expanded (its `problem` says so).
+//!
+//! ```
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/attachments/progress.docx");
+//! let doc = minsheng::extract::docx::read_docx(&std::fs::read(path).unwrap()).unwrap();
+//! assert_eq!(doc.tables[0].title.as_deref(), Some("文成县2024年民生实事项目进展情况表"));
+//! assert_eq!(doc.tables[0].grid.rows[4][1].text, "养老服务"); // vMerge restart
+//! assert_eq!(doc.tables[0].grid.rows[5][1].rowspan, 2); // … and continue
+//! ```
 
 use super::grid::{Cell, Grid, GridError, MAX_CELLS};
 use super::sheet::{declared_size, is_encrypted_package, split_margins, title_among, Margins};

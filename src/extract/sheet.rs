@@ -51,6 +51,17 @@
 //! percentage formats calamine does not expose for xls). ods is read by `sheet/ods.rs`
 //! (zip + quick-xml): calamine's ods reader exposes neither merged ranges
 //! (`table:number-columns-spanned`) nor the `percentage` value type, and both are needed.
+//!
+//! ```
+//! use minsheng::extract::sheet::read_workbook;
+//! use minsheng::sniff::{sniff, DocKind};
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/attachments/progress_merged.xlsx");
+//! let bytes = std::fs::read(path).unwrap();
+//! assert_eq!(sniff(&bytes, None, None), DocKind::Xlsx);
+//! let sheets = read_workbook(&bytes, &DocKind::Xlsx).unwrap();
+//! assert_eq!(sheets[0].title.as_deref(), Some("文成县2024年民生实事项目上半年进展情况表"));
+//! assert_eq!(sheets[0].grid.rows[3][3].text, "80%"); // 0.8 formatted 0%
+//! ```
 
 mod biff;
 mod margins;
