@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod prose;
 pub mod record;
 pub mod scrape;
+pub mod sniff;
 pub mod store;
 
 /// mimalloc for every program built on this crate — the `minsheng` binary, its tests and

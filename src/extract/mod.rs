@@ -21,9 +21,12 @@
 //! ```
 
 pub mod body;
+pub mod convert;
+pub mod docx;
 pub mod dom;
 pub mod grid;
 pub mod meta;
+pub mod sheet;
 pub mod text;
 
 use dom::{Document, Edge, NodeData, NodeId};
