@@ -95,7 +95,7 @@ fn a_javascript_url_never_becomes_a_link() {
     let html = render(&[], &t);
     assert!(!html.contains("href=\"javascript"), "{html}");
     assert!(html.contains("<li>2024-06-30: javascript:alert(1)</li>"));
-    assert!(html.contains("<td class=\"num\">60%</td>"));
+    assert!(html.contains("<td class=\"num\">60%</td>"), "{html}");
 }
 
 #[test]
@@ -161,4 +161,14 @@ fn write_puts_report_html_in_the_folder() {
     let html = fs::read_to_string(path).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.ends_with("</html>\n"));
+}
+
+#[test]
+fn a_report_cell_shows_its_progress_note_on_hover_and_a_missing_number_as_a_dash() {
+    let mut r = row(JUNE, "2024-06-30", 5, "推进瓯江沿岸绿道建设", "g", None);
+    r.progress_note = Some("已完成绿道主体工程15公里\"<b>".into());
+    let html = render(&[], &timeline(vec![r]));
+    assert!(html.contains(&format!(
+        "<td class=\"num\"><a href=\"{JUNE}\"><span title=\"已完成绿道主体工程15公里&quot;&lt;b&gt;\">—</span></a></td>"
+    )), "{html}");
 }
