@@ -4,10 +4,10 @@
 //! One self-contained file that opens from disk: inline CSS, inline SVG written here, no
 //! script, no font, style or image fetched from anywhere (the fonts named in the CSS are the
 //! reader's own). What it shows:
-//! - a summary per county: projects, reports, projects done and behind;
+//! - a summary per county and report year: projects, reports, projects done and behind;
 //! - the projects behind: below 50% at a half-year cut-off (as_of month ≤ 6), below 100% at
 //!   year end (as_of `-12-31`), or falling between two successive reports;
-//! - per county, the reports it has (linked), a bar chart of each project's latest completion,
+//! - per county and year, the reports it has (linked), a bar chart of each project's latest completion,
 //!   and a table of every project's completion per report with a line across its reports.
 //!
 //! Every completion number on the page — in a table, a bar's label or a point of a line — is
@@ -227,8 +227,11 @@ impl<'a> Report<'a> {
     }
 }
 
-/// A county's reports and projects, in timeline order.
+/// A county's reports and projects of one report year, in timeline order.
 struct County<'a> {
+    county: Option<&'a str>,
+    year: Option<i64>,
+    /// `文成县 2024`.
     name: String,
     reports: Vec<Report<'a>>,
     projects: Vec<Project<'a>>,
@@ -241,10 +244,19 @@ fn counties<'a>(records: &'a [Value], timeline: &'a Timeline) -> Vec<County<'a>>
         .collect();
     let mut out: Vec<County> = Vec::new();
     for row in &timeline.rows {
-        let name = row.county.as_deref().unwrap_or("(county unknown)");
-        if out.last().is_none_or(|c| c.name != name) {
+        let (county, year) = (row.county.as_deref(), row.report_year);
+        if out
+            .last()
+            .is_none_or(|c| (c.county, c.year) != (county, year))
+        {
+            let name = county.unwrap_or("(county unknown)");
             out.push(County {
-                name: name.to_string(),
+                county,
+                year,
+                name: match year {
+                    Some(year) => format!("{name} {year}"),
+                    None => name.to_string(),
+                },
                 reports: Vec::new(),
                 projects: Vec::new(),
             });

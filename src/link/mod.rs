@@ -174,11 +174,16 @@ struct Project<'a> {
     reports: BTreeSet<&'a str>,
 }
 
-fn same_identity(a: &TimelineRow, b: &TimelineRow) -> bool {
-    a.county == b.county
-        && a.report_year == b.report_year
-        && a.seq == b.seq
-        && a.category == b.category
+/// What two keys must share to be one project: county, report_year, seq and category.
+type Identity<'a> = (Option<&'a str>, Option<i64>, Option<i64>, Option<&'a str>);
+
+fn identity(row: &TimelineRow) -> Identity<'_> {
+    (
+        row.county.as_deref(),
+        row.report_year,
+        row.seq,
+        row.category.as_deref(),
+    )
 }
 
 /// The timeline of `records` (see the module docs for every rule).
@@ -204,6 +209,9 @@ pub fn timeline(records: &[Value]) -> Timeline {
     keys.sort_by_key(|&(_, first)| (report_order(&rows[first]), first));
 
     let mut projects: Vec<Project> = Vec::new();
+    // The projects of each identity (county, report_year, seq, category): only these can
+    // take a key of that identity.
+    let mut by_identity: HashMap<Identity, Vec<usize>> = HashMap::new();
     let mut project_of: HashMap<&str, usize> = HashMap::new();
     let mut merges = Vec::new();
     for (key, first) in keys {
@@ -214,8 +222,10 @@ pub fn timeline(records: &[Value]) -> Timeline {
             .collect();
         let key_text = similarity::record_key_text(row.content.as_deref(), row.category.as_deref());
         let mut best: Option<(usize, f64)> = None;
-        for (p, project) in projects.iter().enumerate() {
-            if !same_identity(project.first, row) || !project.reports.is_disjoint(&reports) {
+        let candidates = by_identity.entry(identity(row)).or_default();
+        for &p in candidates.iter() {
+            let project = &projects[p];
+            if !project.reports.is_disjoint(&reports) {
                 continue;
             }
             let alike = project
@@ -242,6 +252,7 @@ pub fn timeline(records: &[Value]) -> Timeline {
                 project_of.insert(key, p);
             }
             None => {
+                candidates.push(projects.len());
                 project_of.insert(key, projects.len());
                 projects.push(Project {
                     key,
