@@ -34,6 +34,8 @@ pub const RECORDS_XLSX: &str = "records.xlsx";
 
 /// Excel's limit of characters in one cell.
 const MAX_CELL_CHARS: usize = 32_767;
+/// Excel's rows in a sheet, less the header.
+const MAX_ROWS: usize = 1_048_575;
 /// The widest a column is made, in character widths.
 const MAX_WIDTH: usize = 60;
 
@@ -263,6 +265,16 @@ fn json_error(e: serde_json::Error) -> XlsxError {
 /// Writes records.xlsx at `path` (its folder created if missing), through a temporary file
 /// renamed into place.
 pub fn write(path: &Path, records: &[Value], timeline: Option<&Timeline>) -> Result<(), EmitError> {
+    let rows = records.len().max(timeline.map_or(0, |t| t.rows.len()));
+    if rows > MAX_ROWS {
+        return Err(EmitError {
+            path: path.to_path_buf(),
+            source: io::Error::other(format!(
+                "{rows} rows do not fit in a sheet (Excel holds {MAX_ROWS} under its header); \
+                 records.jsonl and records.csv hold them all"
+            )),
+        });
+    }
     let bytes = render(records, timeline).map_err(|e| EmitError {
         path: path.to_path_buf(),
         source: io::Error::other(e),
@@ -273,6 +285,17 @@ pub fn write(path: &Path, records: &[Value], timeline: Option<&Timeline>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_records_than_a_sheet_holds_is_an_error_naming_the_file() {
+        let records = vec![Value::Null; MAX_ROWS + 1];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RECORDS_XLSX);
+        let err = write(&path, &records, None).unwrap_err();
+        assert_eq!(err.path, path);
+        assert!(err.to_string().contains("1048576 rows do not fit"), "{err}");
+        assert!(!path.exists());
+    }
 
     #[test]
     fn published_at_is_read_at_its_own_offset_and_fetched_at_in_utc() {
