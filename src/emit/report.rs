@@ -130,7 +130,17 @@ struct Report<'a> {
     title: Option<&'a str>,
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
+    /// The report a row comes from (its title is filled in from the records).
+    fn from_row(row: &'a TimelineRow) -> Report<'a> {
+        Report {
+            url: &row.source_url,
+            as_of: row.as_of.as_deref(),
+            published_date: row.published_date.as_deref(),
+            title: None,
+        }
+    }
+
     /// The report's date for a column head: its as_of, else its published date.
     fn label(&self) -> String {
         match (self.as_of, self.published_date) {
@@ -216,17 +226,6 @@ impl<'a> Project<'a> {
     }
 }
 
-impl<'a> Report<'a> {
-    fn from_row(row: &'a TimelineRow) -> Report<'a> {
-        Report {
-            url: &row.source_url,
-            as_of: row.as_of.as_deref(),
-            published_date: row.published_date.as_deref(),
-            title: None,
-        }
-    }
-}
-
 /// A county's reports and projects of one report year, in timeline order.
 struct County<'a> {
     county: Option<&'a str>,
@@ -283,7 +282,11 @@ fn counties<'a>(records: &'a [Value], timeline: &'a Timeline) -> Vec<County<'a>>
             })
             .collect();
         reports.sort_by(|a, b| {
-            let key = |r: &Report<'a>| (r.as_of.is_none(), r.as_of, r.published_date, r.url);
+            // As the timeline orders reports: as_of, then published_date, nulls last.
+            let key = |r: &Report<'a>| {
+                let dates = (r.as_of.is_none(), r.as_of);
+                (dates, r.published_date.is_none(), r.published_date, r.url)
+            };
             key(a).cmp(&key(b))
         });
         county.reports = reports;
