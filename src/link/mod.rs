@@ -26,7 +26,8 @@
 //! the most alike one (the earlier project on a tie), or else starts a project of its own. A
 //! project's key is the key of its earliest report's row. Every key that joined another
 //! project is listed in [`Timeline::merges`], with the similarity of the best-matching key
-//! already in that project (rounded to 4 decimals).
+//! already in that project (rounded to 4 decimals); merges are sorted by county, report_year
+//! and project key, a project's own in the order its keys joined it.
 //!
 //! # Order
 //! Rows are sorted by county, report_year, the project (its seq, then its key), as_of, then
