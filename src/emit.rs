@@ -8,6 +8,9 @@
 //! previous outputs whole. Chinese is written as UTF-8 text, never `\uXXXX`. `--bom` puts a
 //! UTF-8 byte-order mark before the CSV so that Excel opens it without mojibake.
 
+pub mod report;
+pub mod xlsx;
+
 use crate::record::{PageReport, Record};
 use serde_json::Value;
 use std::fmt;

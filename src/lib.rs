@@ -17,6 +17,7 @@ pub mod decode;
 pub mod emit;
 pub mod extract;
 pub mod fetch;
+pub mod link;
 pub mod normalize;
 pub mod pipeline;
 pub mod prose;
