@@ -20,6 +20,7 @@ pub mod fetch;
 pub mod normalize;
 pub mod pipeline;
 pub mod record;
+pub mod sanitize;
 pub mod scrape;
 pub mod store;
 

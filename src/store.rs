@@ -31,6 +31,40 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod health;
+
+/// The store's canonical path: symlinks resolved, so that every name of a store is the same
+/// store (and the same lock, see `crawl::lock_store`). The folder is created when missing;
+/// a store file not there yet is named inside the folder's canonical path.
+pub fn canonical_store_path(path: &Path) -> Result<PathBuf, StoreError> {
+    let fail = |context: String, e: std::io::Error| StoreError {
+        path: path.to_path_buf(),
+        context,
+        reason: e.to_string(),
+    };
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return Ok(real);
+    }
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create the folder {}", dir.display()), e))?;
+            dir.to_path_buf()
+        }
+        None => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir)
+        .map_err(|e| fail(format!("cannot resolve the folder {}", dir.display()), e))?;
+    match path.file_name() {
+        Some(name) => Ok(dir.join(name)),
+        None => Err(StoreError {
+            path: path.to_path_buf(),
+            context: "cannot use the store".into(),
+            reason: "the path names a folder, not a file".into(),
+        }),
+    }
+}
+
 /// Bumped when the schema changes; a newer store is refused rather than misread.
 const SCHEMA_VERSION: i64 = 3;
 
@@ -422,8 +456,11 @@ fn content_hash_of_value(record: &Value) -> String {
 }
 
 impl Store {
-    /// Opens (creating when missing, with its folder) the store at `path`.
+    /// Opens (creating when missing, with its folder) the store at `path`, by its canonical
+    /// path (a symlinked `--db` is the store it points to). An existing store is checked
+    /// first ([`health`]): one without its tables or failing SQLite's quick check is an error.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let path = &canonical_store_path(path)?;
         let err = |context: &str| {
             let path = path.to_path_buf();
             let context = context.to_string();
@@ -433,29 +470,18 @@ impl Store {
                 reason: e.to_string(),
             }
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError {
-                path: path.to_path_buf(),
-                context: format!("cannot create the folder {}", dir.display()),
-                reason: e.to_string(),
-            })?;
-        }
+        let existed = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
         let conn = Connection::open(path).map_err(err("cannot open the store"))?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(err("cannot set the busy timeout"))?;
         // Room for every statement of this module, so that none is parsed twice in a run.
         conn.set_prepared_statement_cache_capacity(32);
-        // WAL: a commit is one append to the log, readers (export) never block the crawl, and
-        // a killed process leaves the last committed state. NORMAL sync is durable against a
-        // process crash (what the scheduler can do to us); FULL would only add power-loss
-        // durability at a fsync per page.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err("cannot switch to WAL mode"))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err("cannot set synchronous"))?;
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(err("cannot read the schema version"))?;
+            .map_err(|e| match existed {
+                true => health::damaged(path, format!("SQLite cannot read it ({e})")),
+                false => err("cannot read the schema version")(e),
+            })?;
         if version > SCHEMA_VERSION {
             return Err(StoreError {
                 path: path.to_path_buf(),
@@ -465,19 +491,30 @@ impl Store {
                 ),
             });
         }
+        if existed {
+            health::ensure_has_tables(&conn, path)?;
+            health::quick_check(&conn, path)?;
+        }
         if version < SCHEMA_VERSION {
             // Writes only on a new (or older) store, so that `export` beside a running crawl
             // never waits for the writer. Every statement is `IF NOT EXISTS` / `OR IGNORE`:
-            // an older store gains the newer tables and indexes and keeps its data.
-            conn.execute_batch(SCHEMA)
-                .map_err(err("cannot create the tables"))?;
-            if version == 1 {
-                conn.execute_batch(MIGRATE_1_TO_2)
-                    .map_err(err("cannot move the reports to their table"))?;
-            }
-            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-                .map_err(err("cannot set the schema version"))?;
+            // an older store gains the newer tables and indexes and keeps its data. One
+            // transaction, and for a new store before WAL mode: a crash never leaves a file
+            // without its tables (which [`health`] would refuse).
+            let migrate = if version == 1 { MIGRATE_1_TO_2 } else { "" };
+            conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {SCHEMA} {migrate} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))
+            .map_err(err("cannot create the tables"))?;
         }
+        // WAL: a commit is one append to the log, readers (export) never block the crawl, and
+        // a killed process leaves the last committed state. NORMAL sync is durable against a
+        // process crash (what the scheduler can do to us); FULL would only add power-loss
+        // durability at a fsync per page. Every command ends with [`Store::checkpoint`].
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err("cannot switch to WAL mode"))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err("cannot set synchronous"))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),

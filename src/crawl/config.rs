@@ -19,12 +19,29 @@ use std::time::Duration;
 use toml::Spanned;
 use url::Url;
 
+/// Longest `delay_ms` accepted: an hour. A larger one (issue 11 saw `86400000`, a day per
+/// request) holds a run for ever on its second request to a host.
+pub const MAX_DELAY_MS: u64 = 3_600_000;
+/// Longest `timeout_secs` accepted: an hour per request. `0` is refused too: reqwest takes a
+/// zero timeout as "fail at once", so nothing would ever be fetched.
+pub const MAX_TIMEOUT_SECS: u64 = 3600;
+/// Most hosts fetched at once.
+pub const MAX_CONCURRENCY: usize = 1024;
+/// Most attempts per URL.
+pub const MAX_ATTEMPTS: u32 = 20;
+/// Most list pages per start URL.
+pub const MAX_LIST_PAGES: usize = 10_000;
+/// Longest `max_run_secs`: a week.
+pub const MAX_RUN_SECS: u64 = 7 * 24 * 3600;
+
 /// A parsed, validated crawl config.
 #[derive(Debug, Clone)]
 pub struct CrawlConfig {
     /// HTTP settings: `FetchConfig::default()` with `[defaults]` applied.
     pub fetch: FetchConfig,
     pub sources: Vec<SourceConfig>,
+    /// `max_run_secs`: a run stops fetching after this long (`crawl::stop`). Default none.
+    pub max_run: Option<Duration>,
 }
 
 /// One `[[source]]`: a disclosure column (its list pages) and which of its links are articles.
@@ -75,13 +92,14 @@ struct RawConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDefaults {
-    delay_ms: Option<u64>,
+    delay_ms: Option<Spanned<u64>>,
     concurrency: Option<Spanned<usize>>,
     user_agent: Option<String>,
     obey_robots: Option<bool>,
-    timeout_secs: Option<u64>,
+    timeout_secs: Option<Spanned<u64>>,
     max_attempts: Option<Spanned<u32>>,
     max_list_pages: Option<Spanned<usize>>,
+    max_run_secs: Option<Spanned<u64>>,
     /// Host name -> `IP` or `IP:port`, like curl's `--resolve`.
     #[serde(default)]
     resolve: BTreeMap<String, Spanned<String>>,
@@ -121,17 +139,25 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
 
     let mut fetch = FetchConfig::default();
     let d = raw.defaults;
+    // Each value within its range, or `file:line: reason`.
+    let ranged = |what: &str, n: Spanned<u64>, min: u64, max: u64| {
+        let value = *n.get_ref();
+        if (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(error(
+                Some(n.span()),
+                format!("{what} = {value} is out of range: it must be from {min} to {max}"),
+            ))
+        }
+    };
+    let widen = |n: Spanned<usize>| Spanned::new(n.span(), *n.get_ref() as u64);
     if let Some(ms) = d.delay_ms {
-        fetch.delay = Duration::from_millis(ms);
+        fetch.delay = Duration::from_millis(ranged("delay_ms", ms, 0, MAX_DELAY_MS)?);
     }
     if let Some(n) = d.concurrency {
-        if *n.get_ref() == 0 {
-            return Err(error(
-                Some(n.span()),
-                "concurrency must be at least 1".into(),
-            ));
-        }
-        fetch.concurrency = n.into_inner();
+        let n = ranged("concurrency", widen(n), 1, MAX_CONCURRENCY as u64)?;
+        fetch.concurrency = n as usize;
     }
     if let Some(ua) = d.user_agent {
         fetch.user_agent = ua;
@@ -140,17 +166,21 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         fetch.obey_robots = obey;
     }
     if let Some(secs) = d.timeout_secs {
-        fetch.timeout = Duration::from_secs(secs);
+        fetch.timeout = Duration::from_secs(ranged("timeout_secs", secs, 1, MAX_TIMEOUT_SECS)?);
     }
     if let Some(n) = d.max_attempts {
-        if *n.get_ref() == 0 {
-            return Err(error(
-                Some(n.span()),
-                "max_attempts must be at least 1".into(),
-            ));
-        }
-        fetch.max_attempts = n.into_inner();
+        let wide = Spanned::new(n.span(), u64::from(*n.get_ref()));
+        fetch.max_attempts = ranged("max_attempts", wide, 1, u64::from(MAX_ATTEMPTS))? as u32;
     }
+    let max_run = match d.max_run_secs {
+        Some(secs) => Some(Duration::from_secs(ranged(
+            "max_run_secs",
+            secs,
+            1,
+            MAX_RUN_SECS,
+        )?)),
+        None => None,
+    };
     for (host, addr) in d.resolve {
         let parsed = addr
             .get_ref()
@@ -172,13 +202,7 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         fetch.resolve.push((host, parsed));
     }
     let default_max_list_pages = match d.max_list_pages {
-        Some(n) if *n.get_ref() == 0 => {
-            return Err(error(
-                Some(n.span()),
-                "max_list_pages must be at least 1".into(),
-            ))
-        }
-        Some(n) => n.into_inner(),
+        Some(n) => ranged("max_list_pages", widen(n), 1, MAX_LIST_PAGES as u64)? as usize,
         None => DEFAULT_MAX_LIST_PAGES,
     };
 
@@ -221,13 +245,11 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
             )
         })?;
         let max_list_pages = match s.max_list_pages {
-            Some(n) if *n.get_ref() == 0 => {
-                return Err(error(
-                    Some(n.span()),
-                    format!("source {name:?}: max_list_pages must be at least 1"),
-                ))
-            }
-            Some(n) => n.into_inner(),
+            Some(n) => ranged("max_list_pages", widen(n), 1, MAX_LIST_PAGES as u64)
+                .map_err(|e| ConfigError {
+                    reason: format!("source {name:?}: {}", e.reason),
+                    ..e
+                })? as usize,
             None => default_max_list_pages,
         };
         sources.push(SourceConfig {
@@ -239,7 +261,11 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
             max_list_pages,
         });
     }
-    Ok(CrawlConfig { fetch, sources })
+    Ok(CrawlConfig {
+        fetch,
+        sources,
+        max_run,
+    })
 }
 
 /// The URL if it is absolute http(s), else why not.
@@ -403,11 +429,14 @@ follow = 'art_'
             "{err}"
         );
         let err = error_of(&GOOD.replace("concurrency = 3", "concurrency = 0"));
-        assert_eq!(err, "sources.toml:4: concurrency must be at least 1");
+        assert_eq!(
+            err,
+            "sources.toml:4: concurrency = 0 is out of range: it must be from 1 to 1024"
+        );
         let err = error_of(&GOOD.replace("max_list_pages = 3", "max_list_pages = 0"));
         assert_eq!(
             err,
-            "sources.toml:14: source \"文成县 民生实事\": max_list_pages must be at least 1"
+            "sources.toml:14: source \"文成县 民生实事\": max_list_pages = 0 is out of range: it must be from 1 to 10000"
         );
     }
 

@@ -28,27 +28,33 @@
 pub mod config;
 pub mod export;
 pub mod lists;
+mod lock;
+mod stop;
 mod workers;
 pub mod writer;
 
+pub use lock::{lock_path, lock_store, StoreLock};
+pub use stop::{Stop, Stopped};
+
 use crate::cli::{CrawlArgs, ExportArgs, LogFormat, ReparseArgs};
 use crate::decode;
+use crate::emit::CsvFormat;
 use crate::fetch::{FetchError, Fetched, Fetcher, Request};
 use crate::pipeline::{self, sha256_hex, Source};
 use crate::record::PageReport;
 use crate::store::{PageKind, PageState, RecordChanges, ReparseInput, Snapshot, Store, StoreError};
 use config::{ConfigError, CrawlConfig, SourceConfig};
 use export::ExportError;
-use fs4::fs_std::FileExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use lists::{Filter, ListPage, Listing};
 use std::collections::{HashMap, HashSet, VecDeque};
+use crate::sanitize::Escaped;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use url::Url;
 
 /// Exit status when another run holds the store's lock.
@@ -76,12 +82,20 @@ pub struct Summary {
     pub records: RecordChanges,
     /// The outputs were written; false when the folder already held what the store holds.
     pub outputs_written: bool,
+    /// The run stopped before its end (a signal, the run time limit), and why.
+    pub stopped: Option<Stopped>,
 }
 
 impl Summary {
     /// Something needs the operator's attention: exit status 1.
     pub fn has_failures(&self) -> bool {
-        self.list_failed + self.failed + self.suspect > 0
+        self.list_failed + self.failed + self.suspect > 0 || self.stopped.is_some()
+    }
+
+    /// Articles found but not checked (the run stopped before them).
+    pub fn not_checked(&self) -> usize {
+        self.articles
+            .saturating_sub(self.fetched + self.unchanged + self.failed)
     }
 }
 
@@ -104,7 +118,15 @@ impl fmt::Display for Summary {
             self.records.new,
             self.records.changed,
             self.records.removed
-        )
+        )?;
+        if let Some(why) = self.stopped {
+            write!(
+                f,
+                "; stopped early: {why}, {} article(s) not checked (the next run checks them)",
+                self.not_checked()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -177,59 +199,6 @@ impl From<StoreError> for CrawlError {
 impl From<ExportError> for CrawlError {
     fn from(e: ExportError) -> Self {
         CrawlError::Export(e)
-    }
-}
-
-/// The lock file of a store: its path with `.lock` appended.
-pub fn lock_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
-}
-
-/// Held for the whole run; the kernel releases it when the process ends, however it ends.
-#[derive(Debug)]
-pub struct StoreLock {
-    _file: File,
-}
-
-/// Takes the store's lock without waiting: a scheduler that starts a run while the last
-/// one is still going gets a refusal at once, not a queue of runs.
-pub fn lock_store(db: &Path) -> Result<StoreLock, CrawlError> {
-    let lock = lock_path(db);
-    let fail = |reason: String| CrawlError::Lock {
-        lock: lock.clone(),
-        reason,
-    };
-    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)
-            .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock)
-        .map_err(|e| fail(e.to_string()))?;
-    match file.try_lock_exclusive() {
-        Ok(()) => {
-            // Only the holder writes: the pid is for the refusal message.
-            let _ = file.set_len(0);
-            let _ = writeln!(file, "{}", std::process::id());
-            Ok(StoreLock { _file: file })
-        }
-        Err(e)
-            if e.kind() == std::io::ErrorKind::WouldBlock
-                || e.raw_os_error() == fs4::lock_contended_error().raw_os_error() =>
-        {
-            let holder = fs::read_to_string(&lock).unwrap_or_default();
-            Err(CrawlError::Locked {
-                lock,
-                holder: holder.trim().to_string(),
-            })
-        }
-        Err(e) => Err(fail(e.to_string())),
     }
 }
 
@@ -554,7 +523,7 @@ impl ListRead {
     fn keep(&self, store: &mut Store, url: &str) {
         if let Some(k) = &self.keep {
             if let Err(e) = store.save_listing(url, &k.sha, &k.final_url, &k.listing) {
-                tracing::warn!(url = %url, error = %e, "list page links not kept");
+                tracing::warn!(url = %Escaped(url), error = %e, "list page links not kept");
             }
         }
     }
@@ -807,14 +776,14 @@ impl Run {
             .await?;
         match outcome {
             ListOutcome::Failed(reason) => {
-                tracing::warn!(source = %src.name, url = %key, reason = %reason, "list page failed");
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&key), reason = %Escaped(&reason), "list page failed");
                 self.summary().list_failed += 1;
                 Ok(None)
             }
             ListOutcome::Read(page) => {
                 self.summary().list_pages += 1;
                 tracing::debug!(
-                    source = %src.name, url = %key, articles = page.articles.len(),
+                    source = %Escaped(&src.name), url = %Escaped(&key), articles = page.articles.len(),
                     next_pages = page.next_pages.len(), "list page read"
                 );
                 Ok(Some(page))
@@ -884,15 +853,15 @@ impl Run {
         }
         match &outcome {
             Outcome::Failed(reason) => {
-                tracing::warn!(source = %src.name, url = %url, reason = %reason, "article failed")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "article failed")
             }
             Outcome::Suspect(reason) => {
-                tracing::warn!(source = %src.name, url = %url, reason = %reason, "suspect fetch")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "suspect fetch")
             }
             Outcome::NoTable(reason) => {
-                tracing::warn!(source = %src.name, url = %url, reason = %reason, "article without a progress table")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "article without a progress table")
             }
-            other => tracing::debug!(source = %src.name, url = %url, outcome = ?other, "article"),
+            other => tracing::debug!(source = %Escaped(&src.name), url = %Escaped(&url), outcome = ?other, "article"),
         }
         self.progress.inc(1);
         Ok(())
@@ -907,15 +876,31 @@ pub struct CrawlOptions {
     pub out: PathBuf,
     /// Draw a progress bar on stderr (only when it is a terminal and logs are text).
     pub progress: bool,
+    /// records.csv cells as they are (`--raw-csv`): no formula neutralization.
+    pub raw_csv: bool,
+    /// Stop fetching after this long (`--max-run-secs`, over the config's `max_run_secs`).
+    pub max_run: Option<Duration>,
 }
 
 /// Runs one crawl: config, lock, sources, outputs. Per-page failures are counted in the
 /// summary; an error is returned only when the run could not start or finish.
 pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
+    run_until(opts, &Stop::new())
+}
+
+/// [`run`], stopping cleanly when `stop` is requested or the run time limit is reached: the
+/// fetching stops, what was fetched is saved, the outputs are written ([`stop`]).
+pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError> {
+    let started = tokio::time::Instant::now();
     let config: CrawlConfig = config::load(&opts.config).map_err(CrawlError::Config)?;
+    let max_run = opts.max_run.or(config.max_run);
     let fetcher = Fetcher::new(&config.fetch).map_err(CrawlError::Fetcher)?;
     let _lock = lock_store(&opts.db)?;
     let store = Store::open(&opts.db)?;
+    // A store that went back (a lost -wal file) would start its history again and write
+    // less over the outputs: refused before any request.
+    export::ensure_not_behind(&store, &opts.out)?;
+    let db = store.path().to_path_buf();
     let progress = if opts.progress {
         let bar = ProgressBar::new(0);
         if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} articles {wide_bar}")
@@ -928,13 +913,13 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
     };
     let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
     let retries = Mutex::new(store.retry_urls_by_source()?);
-    let reader = Store::open_read_only(&opts.db)?;
+    let reader = Store::open_read_only(&db)?;
     let run = Run {
         retries,
         fetcher,
         reader: Arc::new(Mutex::new(reader)),
         writer: writer::Writer::start(store)?,
-        db: opts.db.clone(),
+        db: db.clone(),
         workers: workers::Workers::start(parallelism).map_err(|e| {
             CrawlError::Runtime(format!("cannot start the CPU worker threads: {e}"))
         })?,
@@ -946,21 +931,56 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
         .enable_all()
         .build()
         .map_err(|e| CrawlError::Runtime(format!("cannot start the async runtime: {e}")))?;
-    let results = runtime.block_on(futures_util::future::join_all(
+    let sources = futures_util::future::join_all(
         config
             .sources
             .into_iter()
             .map(|src| run.source(Arc::new(src))),
-    ));
-    run.progress.finish_and_clear();
-    let mut summary = *run.summary();
-    let store = run.writer.finish()?;
-    results.into_iter().collect::<Result<(), StoreError>>()?;
-    summary.outputs_written = export::refresh_current(&store, &opts.out)?.is_some();
+    );
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            results = sources => Ok(results),
+            stopped = stop::time_limit(started, max_run) => Err(stopped),
+            stopped = stop.requested() => Err(stopped),
+        }
+    });
+    let Run {
+        writer,
+        reader,
+        progress,
+        summary,
+        ..
+    } = run;
+    progress.finish_and_clear();
+    drop(reader);
+    let mut summary = *lock_ignoring_poison(&summary);
+    // Every save handed to the writer is committed, a stopped run's included.
+    let store = writer.finish()?;
+    match finished {
+        Ok(results) => results.into_iter().collect::<Result<(), StoreError>>()?,
+        Err(stopped) => {
+            tracing::warn!(reason = %stopped, "stopping early: writing what was fetched");
+            summary.stopped = Some(stopped);
+        }
+    }
+    let format = CsvFormat {
+        bom: false,
+        raw: opts.raw_csv,
+    };
+    summary.outputs_written = export::refresh_current(&store, &opts.out, format)?.is_some();
     if !summary.outputs_written {
         tracing::debug!(out = %opts.out.display(), "outputs already current, not written again");
     }
+    checkpoint(&store)?;
     Ok(summary)
+}
+
+/// Ends a command that opened the store: the log moved into the database file.
+fn checkpoint(store: &Store) -> Result<(), StoreError> {
+    if !store.checkpoint()? {
+        tracing::debug!(db = %store.path().display(), "checkpoint left for the run using the store");
+    }
+    Ok(())
 }
 
 /// Sets up logging on stderr: text or one JSON object per line; `RUST_LOG` overrides the
@@ -981,15 +1001,17 @@ fn init_logging(format: LogFormat) {
 
 /// `minsheng crawl`: run, summary line, exit status (0 all good, 1 some page or source
 /// failed or was suspect, 2 config or usage error, 3 another run holds the lock).
-pub fn main(args: CrawlArgs) -> ExitCode {
+pub fn main(args: CrawlArgs, stop: &Stop) -> ExitCode {
     init_logging(args.log_format);
     let opts = CrawlOptions {
         config: args.config,
         db: args.db,
         out: args.out,
         progress: args.log_format == LogFormat::Text && std::io::stderr().is_terminal(),
+        raw_csv: args.raw_csv,
+        max_run: args.max_run_secs.map(Duration::from_secs),
     };
-    match run(&opts) {
+    match run_until(&opts, stop) {
         Ok(s) => {
             match args.log_format {
                 LogFormat::Text => eprintln!("minsheng crawl: {s}"),
@@ -1008,6 +1030,8 @@ pub fn main(args: CrawlArgs) -> ExitCode {
                     records_changed = s.records.changed,
                     records_removed = s.records.removed,
                     outputs_written = s.outputs_written,
+                    stopped = s.stopped.map(|why| why.to_string()),
+                    not_checked = s.not_checked(),
                     out = %opts.out.display(),
                     "crawl finished"
                 ),
@@ -1020,8 +1044,8 @@ pub fn main(args: CrawlArgs) -> ExitCode {
         }
         Err(e) => {
             match args.log_format {
-                LogFormat::Text => eprintln!("minsheng crawl: {e}"),
-                LogFormat::Json => tracing::error!(error = %e, "crawl not run"),
+                LogFormat::Text => eprintln!("minsheng crawl: {}", Escaped(&e.to_string())),
+                LogFormat::Json => tracing::error!(error = %Escaped(&e.to_string()), "crawl not run"),
             }
             e.exit_code()
         }
@@ -1035,24 +1059,31 @@ fn open_existing(db: &Path) -> Result<Store, CrawlError> {
     Ok(Store::open(db)?)
 }
 
-/// `minsheng export`: the store's current records to --out; with --history, every version.
-/// Reads only, so it may run beside a crawl (WAL readers do not block the writer).
+/// `minsheng export`: the store's current records to --out; with --history, every version,
+/// all one set. Reads only, so it may run beside a crawl (WAL readers do not block the
+/// writer); it ends with a checkpoint, which a running crawl leaves for its own end.
 pub fn export_main(args: ExportArgs) -> ExitCode {
-    let result = (|| -> Result<(export::Written, Option<usize>), CrawlError> {
+    let format = CsvFormat {
+        bom: false,
+        raw: args.raw_csv,
+    };
+    let result = (|| -> Result<export::Written, CrawlError> {
         let store = open_existing(&args.db)?;
-        let written = export::write_current(&store, &args.out)?;
-        let versions = if args.history {
-            Some(export::write_history(&store, &args.out)?)
-        } else {
-            None
-        };
-        Ok((written, versions))
+        let written = export::write_current(&store, &args.out, format, args.history)?;
+        checkpoint(&store)?;
+        Ok(written)
     })();
     match result {
-        Ok((written, versions)) => {
-            let history = versions
-                .map(|n| format!(", {n} record version(s) to {}", export::HISTORY_CSV))
-                .unwrap_or_default();
+        Ok(written) => {
+            let history = if args.history {
+                format!(
+                    ", {} record version(s) to {}",
+                    written.versions,
+                    export::HISTORY_CSV
+                )
+            } else {
+                String::new()
+            };
             eprintln!(
                 "minsheng export: {} page(s), {} current record(s){history} written to {}",
                 written.pages,
@@ -1062,7 +1093,7 @@ pub fn export_main(args: ExportArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("minsheng export: {e}");
+            eprintln!("minsheng export: {}", Escaped(&e.to_string()));
             e.exit_code()
         }
     }
@@ -1078,9 +1109,13 @@ pub struct ReparseSummary {
 
 /// Extracts every stored article again from its stored raw version, committing the record
 /// changes (a changed record's new version is valid from now), then writes --out.
-pub fn reparse(db: &Path, out: &Path) -> Result<ReparseSummary, CrawlError> {
+pub fn reparse(db: &Path, out: &Path, format: CsvFormat) -> Result<ReparseSummary, CrawlError> {
+    if !db.is_file() {
+        return Err(CrawlError::NoStore(db.to_path_buf()));
+    }
     let _lock = lock_store(db)?;
     let mut store = open_existing(db)?;
+    export::ensure_not_behind(&store, out)?;
     let mut summary = ReparseSummary::default();
     let now = pipeline::now_utc();
     let inputs = store.reparse_inputs()?;
@@ -1089,7 +1124,8 @@ pub fn reparse(db: &Path, out: &Path) -> Result<ReparseSummary, CrawlError> {
         reparse_group(&mut store, group, &now, &mut summary)?;
         store.commit_group()?;
     }
-    export::write_current(&store, out)?;
+    export::write_current(&store, out, format, false)?;
+    checkpoint(&store)?;
     Ok(summary)
 }
 
@@ -1104,7 +1140,8 @@ fn reparse_group(
         let Some(raw) = store.raw(&input.url, &input.sha256)? else {
             eprintln!(
                 "minsheng reparse: {}: the stored version {} is missing",
-                input.url, input.sha256
+                Escaped(&input.url),
+                input.sha256
             );
             summary.failed += 1;
             continue;
@@ -1127,7 +1164,11 @@ fn reparse_group(
 
 /// `minsheng reparse`.
 pub fn reparse_main(args: ReparseArgs) -> ExitCode {
-    match reparse(&args.db, &args.out) {
+    let format = CsvFormat {
+        bom: false,
+        raw: args.raw_csv,
+    };
+    match reparse(&args.db, &args.out, format) {
         Ok(s) => {
             eprintln!(
                 "minsheng reparse: {} page(s) extracted again, {} failed; records new {}, changed {}, removed {}; written to {}",
@@ -1145,7 +1186,7 @@ pub fn reparse_main(args: ReparseArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("minsheng reparse: {e}");
+            eprintln!("minsheng reparse: {}", Escaped(&e.to_string()));
             e.exit_code()
         }
     }
