@@ -18,8 +18,8 @@ pub mod set;
 use crate::record::{PageReport, Record};
 use crate::sanitize;
 use serde_json::Value;
-use set::{Generation, Manifest, Step};
 pub use set::{current_manifest, StoreOrigin};
+use set::{Generation, Manifest, Step};
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
@@ -216,8 +216,8 @@ pub fn render(page: &PageReport, format: CsvFormat) -> Result<Rendered, RenderEr
     let (page, json) = match without_controls(page, &json)? {
         Cow::Borrowed(page) => (Cow::Borrowed(page), json),
         Cow::Owned(clean) => {
-            let json = serde_json::to_string_pretty(&clean)
-                .map_err(|e| RenderError::of(PAGES_JSON, e))?;
+            let json =
+                serde_json::to_string_pretty(&clean).map_err(|e| RenderError::of(PAGES_JSON, e))?;
             (Cow::Owned(clean), json)
         }
     };
@@ -476,7 +476,15 @@ mod tests {
             headers: vec![],
             rows: vec![record()],
         });
-        write_all(dir.path(), CsvFormat { bom: true, raw: false }, &[page.clone()]).unwrap();
+        write_all(
+            dir.path(),
+            CsvFormat {
+                bom: true,
+                raw: false,
+            },
+            &[page.clone()],
+        )
+        .unwrap();
         let csv = fs::read(dir.path().join(RECORDS_CSV)).unwrap();
         assert!(csv.starts_with(b"\xEF\xBB\xBFsource_url,publisher,"));
         let jsonl = fs::read_to_string(dir.path().join(RECORDS_JSONL)).unwrap();
@@ -513,12 +521,22 @@ mod tests {
             rows: vec![record(), record()],
         });
         let typed = tempfile::tempdir().unwrap();
-        write_all(typed.path(), CsvFormat::default(), &[page.clone(), page.clone()]).unwrap();
+        write_all(
+            typed.path(),
+            CsvFormat::default(),
+            &[page.clone(), page.clone()],
+        )
+        .unwrap();
         let stored: PageReport =
             serde_json::from_str(&serde_json::to_string(&page).unwrap()).unwrap();
         assert_eq!(stored, page);
         let from_json = tempfile::tempdir().unwrap();
-        write_all(from_json.path(), CsvFormat::default(), &[stored.clone(), stored]).unwrap();
+        write_all(
+            from_json.path(),
+            CsvFormat::default(),
+            &[stored.clone(), stored],
+        )
+        .unwrap();
         for name in [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON] {
             assert_eq!(
                 fs::read(typed.path().join(name)).unwrap(),
@@ -563,9 +581,18 @@ mod tests {
         let csv = String::from_utf8(rendered.csv.clone()).unwrap();
         let jsonl = String::from_utf8(rendered.jsonl.clone()).unwrap();
         for text in [&csv, &jsonl, &rendered.page] {
-            assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text}");
-            assert!(!text.contains("\\u001b") && !text.contains("\\u0007"), "{text}");
-            assert!(!text.contains("\\u0000") && !text.contains('\u{85}'), "{text}");
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text}"
+            );
+            assert!(
+                !text.contains("\\u001b") && !text.contains("\\u0007"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("\\u0000") && !text.contains('\u{85}'),
+                "{text}"
+            );
         }
         assert!(csv.contains("新增[31m除颤仪40台"), "{csv}");
         let line: Value = serde_json::from_str(jsonl.trim()).unwrap();
@@ -573,7 +600,10 @@ mod tests {
         assert_eq!(line["extra"]["备注"], "xy\tz\nw");
         let pages: Value = serde_json::from_str(&rendered.page).unwrap();
         assert_eq!(pages["notes"][0], "注意");
-        assert_eq!(pages["tables"][0]["rows"][0]["content"], "新增[31m除颤仪40台");
+        assert_eq!(
+            pages["tables"][0]["rows"][0]["content"],
+            "新增[31m除颤仪40台"
+        );
     }
 
     #[test]

@@ -301,7 +301,11 @@ fn write_in_order(
             if let Some(error) = &page.error {
                 summary.failed += 1;
                 // Both may come from a page or a file name: escaped, one line each.
-                eprintln!("minsheng: {}: {}", Escaped(&page.source_url), Escaped(error));
+                eprintln!(
+                    "minsheng: {}: {}",
+                    Escaped(&page.source_url),
+                    Escaped(error)
+                );
             }
             let rendered = page.rendered.map_err(|e| e.in_dir(out.dir()))?;
             out.write_rendered(&rendered)?;

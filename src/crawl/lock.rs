@@ -72,7 +72,9 @@ mod tests {
         let victim = dir.path().join("precious.txt");
         fs::write(&victim, "keep me\n").unwrap();
         std::os::unix::fs::symlink(&victim, dir.path().join("m.db.lock")).unwrap();
-        let err = lock_store(&dir.path().join("m.db")).unwrap_err().to_string();
+        let err = lock_store(&dir.path().join("m.db"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("it is a symbolic link"), "{err}");
         assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me\n");
     }

@@ -42,13 +42,13 @@ use crate::emit::CsvFormat;
 use crate::fetch::{FetchError, Fetched, Fetcher, Request};
 use crate::pipeline::{self, sha256_hex, Source};
 use crate::record::PageReport;
+use crate::sanitize::Escaped;
 use crate::store::{PageKind, PageState, RecordChanges, ReparseInput, Snapshot, Store, StoreError};
 use config::{ConfigError, CrawlConfig, SourceConfig};
 use export::ExportError;
 use indicatif::{ProgressBar, ProgressStyle};
 use lists::{Filter, ListPage, Listing};
 use std::collections::{HashMap, HashSet, VecDeque};
-use crate::sanitize::Escaped;
 use std::fmt;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -540,8 +540,19 @@ fn judge_list(
 ) -> Result<ListVerdict, StoreError> {
     let key = url.as_str();
     let stored_sha = state.and_then(|s| s.sha256);
+    let follow = match src.follow.regex() {
+        Ok(follow) => follow,
+        // A pattern that parses but cannot be compiled (larger than regex's size limit).
+        Err(reason) => {
+            return Ok(ListVerdict::Failed(Failure {
+                status: None,
+                reason: format!("source {:?}: {reason}", src.name),
+                at: pipeline::now_utc(),
+            }))
+        }
+    };
     let filter = Filter {
-        follow: &src.follow,
+        follow,
         title_contains: &src.title_contains,
     };
     let base = |final_url: &str| Url::parse(final_url).unwrap_or_else(|_| url.clone());
@@ -861,7 +872,9 @@ impl Run {
             Outcome::NoTable(reason) => {
                 tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "article without a progress table")
             }
-            other => tracing::debug!(source = %Escaped(&src.name), url = %Escaped(&url), outcome = ?other, "article"),
+            other => {
+                tracing::debug!(source = %Escaped(&src.name), url = %Escaped(&url), outcome = ?other, "article")
+            }
         }
         self.progress.inc(1);
         Ok(())
@@ -1045,7 +1058,9 @@ pub fn main(args: CrawlArgs, stop: &Stop) -> ExitCode {
         Err(e) => {
             match args.log_format {
                 LogFormat::Text => eprintln!("minsheng crawl: {}", Escaped(&e.to_string())),
-                LogFormat::Json => tracing::error!(error = %Escaped(&e.to_string()), "crawl not run"),
+                LogFormat::Json => {
+                    tracing::error!(error = %Escaped(&e.to_string()), "crawl not run")
+                }
             }
             e.exit_code()
         }

@@ -195,8 +195,8 @@ fn clean_leftovers(dir: &Path, sets: &Path) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let stale_temp = name.ends_with(".tmp")
-            && LEGACY_TEMP_PREFIXES.iter().any(|p| name.starts_with(p));
+        let stale_temp =
+            name.ends_with(".tmp") && LEGACY_TEMP_PREFIXES.iter().any(|p| name.starts_with(p));
         let stale_link = name.starts_with('.') && name.ends_with(".link");
         if (stale_temp && entry.file_type()?.is_file())
             || (stale_link && entry.file_type()?.is_symlink())
@@ -235,9 +235,7 @@ impl Generation {
             let name = format!("g-{}-{stamp:x}-{attempt}", std::process::id());
             match fs::create_dir(sets.join(&name)) {
                 Ok(()) => break name,
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => {
-                    attempt += 1
-                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
                 Err(e) => return Err(emit_err(&sets.join(&name))(e)),
             }
         };
@@ -479,7 +477,13 @@ mod tests {
         assert_eq!(counts(out), [2; 3]);
         assert_eq!(
             names(out),
-            [SETS_DIR, "notes.txt", PAGES_JSON, RECORDS_CSV, RECORDS_JSONL]
+            [
+                SETS_DIR,
+                "notes.txt",
+                PAGES_JSON,
+                RECORDS_CSV,
+                RECORDS_JSONL
+            ]
         );
         for name in [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON] {
             let meta = fs::symlink_metadata(out.join(name)).unwrap();
@@ -507,7 +511,12 @@ mod tests {
         let manifest = current_manifest(dir.path()).unwrap();
         assert_eq!(
             manifest.files,
-            [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON, "records_history.csv"]
+            [
+                RECORDS_CSV,
+                RECORDS_JSONL,
+                PAGES_JSON,
+                "records_history.csv"
+            ]
         );
         assert_eq!((manifest.pages, manifest.records), (3, 3));
     }

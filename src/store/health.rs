@@ -113,7 +113,14 @@ mod tests {
         let db = dir.join("m.db");
         let mut store = Store::open(&db).unwrap();
         store
-            .save_failure("s", PageKind::Article, "http://a.example/1", Some(500), "x", "t")
+            .save_failure(
+                "s",
+                PageKind::Article,
+                "http://a.example/1",
+                Some(500),
+                "x",
+                "t",
+            )
             .unwrap();
         store.checkpoint().unwrap();
         db
@@ -140,7 +147,10 @@ mod tests {
         }
         assert!(fs::metadata(&db).unwrap().len() > 0);
         let err = Store::open(&db).err().unwrap().to_string();
-        assert!(err.contains("the store is damaged: the file exists but holds no tables"), "{err}");
+        assert!(
+            err.contains("the store is damaged: the file exists but holds no tables"),
+            "{err}"
+        );
         assert!(err.contains("restore "), "{err}");
     }
 
@@ -153,7 +163,14 @@ mod tests {
             for i in 0..200 {
                 let url = format!("http://a.example/{i}");
                 store
-                    .save_failure("s", PageKind::Article, &url, Some(500), &"x".repeat(300), "t")
+                    .save_failure(
+                        "s",
+                        PageKind::Article,
+                        &url,
+                        Some(500),
+                        &"x".repeat(300),
+                        "t",
+                    )
                     .unwrap();
             }
             store.checkpoint().unwrap();
@@ -165,6 +182,9 @@ mod tests {
         }
         fs::write(&db, bytes).unwrap();
         let err = Store::open(&db).err().unwrap().to_string();
-        assert!(err.starts_with(&format!("{}: the store is damaged: ", db.display())), "{err}");
+        assert!(
+            err.starts_with(&format!("{}: the store is damaged: ", db.display())),
+            "{err}"
+        );
     }
 }
