@@ -227,8 +227,11 @@ pub fn render(page: &PageReport, format: CsvFormat) -> Result<Rendered, RenderEr
     let mut jsonl = Vec::new();
     let mut records = 0;
     for record in page.records() {
-        let fields = csv_fields(record);
-        csv.write_record(fields.iter().map(|f| format.cell(f).into_owned()))
+        for field in &csv_fields(record) {
+            csv.write_field(format.cell(field).as_bytes())
+                .map_err(|e| RenderError::of(RECORDS_CSV, e))?;
+        }
+        csv.write_record(None::<&[u8]>)
             .map_err(|e| RenderError::of(RECORDS_CSV, e))?;
         serde_json::to_writer(&mut jsonl, record).map_err(|e| RenderError::of(RECORDS_JSONL, e))?;
         jsonl.push(b'\n');

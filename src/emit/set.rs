@@ -306,7 +306,19 @@ impl Generation {
             return Ok(());
         }
         let temp = self.sets.join(format!("{CURRENT}.{}", self.name));
-        symlink(Path::new(&self.name), &temp).map_err(emit_err(&temp))?;
+        match symlink(Path::new(&self.name), &temp) {
+            Ok(()) => {}
+            // EPERM / ENOTSUP: the file system has no symbolic links.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::Unsupported
+                ) =>
+            {
+                return self.commit_without_links(&files, e)
+            }
+            Err(e) => return Err(emit_err(&temp)(e)),
+        }
         fs::rename(&temp, self.sets.join(CURRENT)).map_err(emit_err(&self.sets))?;
         sync_dir(&self.sets).map_err(emit_err(&self.sets))?;
         self.keep = true;
@@ -324,6 +336,25 @@ impl Generation {
             // The set is committed: a folder that cannot be removed now is removed next run.
             let _ = fs::remove_dir_all(self.sets.join(previous));
         }
+        Ok(())
+    }
+
+    /// On a file system without symbolic links (FAT, some network shares): the files are
+    /// renamed into place one by one, as minsheng did before sets, so a kill between two
+    /// renames can leave a mix there. Refused when the folder already holds a set.
+    fn commit_without_links(mut self, files: &[String], why: io::Error) -> Result<(), EmitError> {
+        if current_name(&self.sets).is_some() {
+            return Err(EmitError {
+                path: self.sets.join(CURRENT),
+                source: why,
+            });
+        }
+        for name in files {
+            let top = self.dir.join(name);
+            fs::rename(self.path().join(name), &top).map_err(emit_err(&top))?;
+        }
+        sync_dir(&self.dir).map_err(emit_err(&self.dir))?;
+        self.keep = false; // the emptied generation folder goes on drop
         Ok(())
     }
 
