@@ -1038,7 +1038,7 @@ fn max_run_secs_stops_fetching_writes_what_was_had_and_exits_1() {
         "{line}"
     );
     assert!(
-        line.ends_with("article(s) not checked (the next run checks them)"),
+        line.ends_with("article(s) found but not checked (the next run checks them)"),
         "{line}"
     );
     assert!(records(&d).len() < 160);
