@@ -1,7 +1,7 @@
 //! The command line: clap definitions and `--help` text. The contract (DESIGN.md) is what
 //! users' scripts depend on: `scrape INPUT... [--out DIR]`, `crawl --config FILE`,
-//! `export`, `reparse`; exit 0 / 1 (some input failed) / 2 (usage or config error) / 3 (another
-//! crawl holds the store's lock).
+//! `export`, `reparse`; exit 0 / 1 (some input failed, the run stopped early, the store is
+//! damaged) / 2 (usage or config error) / 3 (another crawl holds the store's lock).
 
 use crate::config::{DEFAULT_DB_PATH, DEFAULT_OUT_DIR};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -12,8 +12,10 @@ use std::path::PathBuf;
     name = "minsheng",
     version,
     about = "Turns Chinese county governments' progress-report pages into clean CSV / JSONL / JSON",
-    after_help = "Exit status: 0 all inputs succeeded, 1 some input failed, 2 usage or config error, \
-                  3 another crawl or reparse holds the store's lock (nothing was done)."
+    after_help = "Exit status: 0 all inputs succeeded, 1 some input failed (or the run was stopped \
+                  early by SIGTERM / SIGINT / --max-run-secs, or the store is damaged or behind \
+                  its outputs), 2 usage or config error, 3 another crawl or reparse holds the \
+                  store's lock (nothing was done)."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -512,7 +512,7 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
                 summary.pages,
                 summary.failed,
                 summary.records,
-                opts.out_dir.display()
+                Escaped(&opts.out_dir.display().to_string())
             );
             if summary.failed > 0 {
                 ExitCode::from(1)

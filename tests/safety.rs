@@ -236,6 +236,39 @@ fn noise_inside_the_database_file_makes_crawl_and_export_fail_with_what_to_do() 
     }
 }
 
+#[test]
+fn a_database_file_cut_short_or_with_a_damaged_header_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let mut store = Store::open(&db).unwrap();
+    save_articles(&mut store, 0, 5);
+    assert!(store.checkpoint().unwrap());
+    drop(store);
+    let whole = fs::read(&db).unwrap();
+    let out = dir.path().join("out");
+    assert_eq!(export(&db, &out).status.code(), Some(0));
+    let good = fs::read(out.join("records.csv")).unwrap();
+    let mut header = whole.clone();
+    header[..100].copy_from_slice(&[0x41; 100]);
+    for (damage, bytes) in [
+        (
+            "cut in half",
+            whole[..whole.len() / 2 / 4096 * 4096].to_vec(),
+        ),
+        ("header overwritten", header),
+    ] {
+        fs::write(&db, &bytes).unwrap();
+        let run = export(&db, &out);
+        assert_eq!(run.status.code(), Some(1), "{damage}");
+        let message = stderr(&run);
+        assert!(
+            message.contains(": the store is damaged: "),
+            "{damage}: {message}"
+        );
+        assert_eq!(fs::read(out.join("records.csv")).unwrap(), good, "{damage}");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_symlink_planted_at_the_lock_s_name_is_refused_and_its_target_kept() {

@@ -62,7 +62,7 @@ pub fn main(args: CrawlArgs, stop: &Stop) -> ExitCode {
                     outputs_written = s.outputs_written,
                     stopped = s.stopped.map(|why| why.to_string()),
                     not_checked = s.not_checked(),
-                    out = %opts.out.display(),
+                    out = %Escaped(&opts.out.display().to_string()),
                     "crawl finished"
                 ),
             }
@@ -120,7 +120,7 @@ pub fn export_main(args: ExportArgs) -> ExitCode {
                 "minsheng export: {} page(s), {} current record(s){history} written to {}",
                 written.pages,
                 written.records,
-                args.out.display()
+                Escaped(&args.out.display().to_string())
             );
             ExitCode::SUCCESS
         }
@@ -209,7 +209,7 @@ pub fn reparse_main(args: ReparseArgs) -> ExitCode {
                 s.records.new,
                 s.records.changed,
                 s.records.removed,
-                args.out.display()
+                Escaped(&args.out.display().to_string())
             );
             if s.failed > 0 {
                 ExitCode::from(1)

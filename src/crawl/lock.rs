@@ -40,6 +40,16 @@ pub fn lock_store(db: &Path) -> Result<StoreLock, CrawlError> {
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return Err(fail("not a regular file; move it away".into()));
     }
+    // A hard link planted at the lock's name would have us truncate another file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if file.metadata().is_ok_and(|m| m.nlink() > 1) {
+            return Err(fail(
+                "it has other names (a hard link); remove it, a lock file is ours alone".into(),
+            ));
+        }
+    }
     match file.try_lock_exclusive() {
         Ok(()) => {
             // Only the holder writes: the pid is for the refusal message.
@@ -76,6 +86,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("it is a symbolic link"), "{err}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_link_at_the_lock_s_name_is_refused_and_its_other_name_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("precious.txt");
+        fs::write(&victim, "keep me\n").unwrap();
+        fs::hard_link(&victim, dir.path().join("m.db.lock")).unwrap();
+        let err = lock_store(&dir.path().join("m.db"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("it has other names (a hard link)"), "{err}");
         assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me\n");
     }
 
