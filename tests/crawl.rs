@@ -994,8 +994,9 @@ fn a_crawl_stopped_by_sigterm_saves_what_it_fetched_writes_the_outputs_and_check
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for("3 article requests", Duration::from_secs(60), || {
-        article_hits(&sites) >= before + 3
+    // Six requests over three hosts: some host has answered twice, so something was saved.
+    wait_for("6 article requests", Duration::from_secs(60), || {
+        article_hits(&sites) >= before + 6
     });
     signal(&child, libc::SIGTERM);
     let out = child.wait_with_output().unwrap();
