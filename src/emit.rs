@@ -564,11 +564,11 @@ mod tests {
     fn page_with(record: Record) -> PageReport {
         let mut page = PageReport::failed("file:///a.html", "x");
         page.error = None;
-        page.tables.push(TableReport {
-            table_index: 0,
-            headers: vec!["项目内容".into()],
-            rows: vec![record],
-        });
+        let table: TableReport = serde_json::from_value(serde_json::json!({
+            "table_index": 0, "headers": ["项目内容"], "rows": [record]
+        }))
+        .unwrap();
+        page.tables.push(table);
         page
     }
 

@@ -501,11 +501,19 @@ impl Store {
             // an older store gains the newer tables and indexes and keeps its data. One
             // transaction, and for a new store before WAL mode: a crash never leaves a file
             // without its tables (which [`health`] would refuse).
-            let migrate = if version == 1 { MIGRATE_1_TO_2 } else { "" };
-            conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA} {migrate} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            ))
-            .map_err(err("cannot create the tables"))?;
+            conn.execute_batch("BEGIN IMMEDIATE")
+                .map_err(err("cannot start creating the tables"))?;
+            conn.execute_batch(SCHEMA)
+                .map_err(err("cannot create the tables"))?;
+            if version == 1 {
+                conn.execute_batch(MIGRATE_1_TO_2)
+                    .map_err(err("cannot move the reports to their table"))?;
+            }
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(err("cannot set the schema version"))?;
+            // An error above drops the connection, which rolls the transaction back.
+            conn.execute_batch("COMMIT")
+                .map_err(err("cannot commit the tables"))?;
         }
         // WAL: a commit is one append to the log, readers (export) never block the crawl, and
         // a killed process leaves the last committed state. NORMAL sync is durable against a

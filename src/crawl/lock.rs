@@ -3,13 +3,12 @@
 //! `DB.lock` beside the store's canonical path, so that every name of a store (a symlinked
 //! `--db`, a relative path) is one lock: issue 11 saw two crawls run at once on one store
 //! through a symlink. The file is opened with `O_NOFOLLOW`: a symlink planted at its name is
-//! refused, not followed and overwritten with our pid. An fs4 advisory lock, released by the
+//! refused, not followed and overwritten with our pid. std's advisory file lock, released by the
 //! kernel when the process ends however it ends.
 
 use super::CrawlError;
 use crate::emit::set::open_no_follow;
 use crate::store::canonical_store_path;
-use fs4::fs_std::FileExt;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -50,24 +49,21 @@ pub fn lock_store(db: &Path) -> Result<StoreLock, CrawlError> {
             ));
         }
     }
-    match file.try_lock_exclusive() {
+    match file.try_lock() {
         Ok(()) => {
             // Only the holder writes: the pid is for the refusal message.
             let _ = file.set_len(0);
             let _ = writeln!(file, "{}", std::process::id());
             Ok(StoreLock { _file: file })
         }
-        Err(e)
-            if e.kind() == std::io::ErrorKind::WouldBlock
-                || e.raw_os_error() == fs4::lock_contended_error().raw_os_error() =>
-        {
+        Err(std::fs::TryLockError::WouldBlock) => {
             let holder = fs::read_to_string(&lock).unwrap_or_default();
             Err(CrawlError::Locked {
                 lock,
                 holder: holder.trim().to_string(),
             })
         }
-        Err(e) => Err(fail(e.to_string())),
+        Err(std::fs::TryLockError::Error(e)) => Err(fail(e.to_string())),
     }
 }
 

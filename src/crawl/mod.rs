@@ -2,7 +2,7 @@
 //! offline companions `export` and `reparse`.
 //!
 //! A run: read and check the whole config (exit 2 before any request when it is bad); take
-//! the store's lock (`DB.lock`, an fs4 advisory lock released by the kernel even on SIGKILL;
+//! the store's lock (`DB.lock`, an advisory lock released by the kernel even on SIGKILL;
 //! a second run exits at once with status 3); for every source, read its list pages
 //! ([`lists`]) following the pagination up to `max_list_pages`, then fetch every article
 //! found plus those left suspect or failed by an earlier run. Every request is conditional

@@ -29,7 +29,6 @@
 //! put an older state of the same store over newer outputs (a store that lost its -wal file).
 
 use crate::emit::EmitError;
-use fs4::fs_std::FileExt;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -225,7 +224,7 @@ impl Generation {
         }
         let lock_path = sets.join(LOCK);
         let lock = open_no_follow(&lock_path).map_err(emit_err(&lock_path))?;
-        lock.lock_exclusive().map_err(emit_err(&lock_path))?;
+        lock.lock().map_err(emit_err(&lock_path))?;
         clean_leftovers(dir, &sets).map_err(emit_err(&sets))?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -407,20 +406,19 @@ mod tests {
             .map(|i| {
                 let mut page = PageReport::failed(format!("file:///{i}.html"), "x");
                 page.error = None;
-                let record: crate::record::Record = serde_json::from_value(serde_json::json!({
+                let record = serde_json::json!({
                     "source_url": format!("file:///{i}.html"), "publisher": null, "title": null,
                     "published_at": null, "table_index": 0, "row_index": 0, "seq": 1,
                     "category": null, "starred": false, "content": "内容", "completion_pct": 50.0,
                     "unified_progress": null, "unified_scope": null, "rank_scope": null,
                     "rank": null, "status_note": null, "lead_unit": null, "leader": null,
                     "extra": {}, "fetched_at": "t", "content_sha256": "ab"
+                });
+                let table: TableReport = serde_json::from_value(serde_json::json!({
+                    "table_index": 0, "headers": [], "rows": [record]
                 }))
                 .unwrap();
-                page.tables.push(TableReport {
-                    table_index: 0,
-                    headers: vec![],
-                    rows: vec![record],
-                });
+                page.tables.push(table);
                 page
             })
             .collect()
