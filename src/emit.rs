@@ -405,9 +405,9 @@ impl Output {
     }
 }
 
-/// Writes all `pages` to `dir` at once.
-pub fn write_all(dir: &Path, format: CsvFormat, pages: &[PageReport]) -> Result<(), EmitError> {
-    let mut out = Output::create(dir, format)?;
+/// Writes all `pages` to `dir` at once (formulas neutralized; `bom` as `--bom`).
+pub fn write_all(dir: &Path, bom: bool, pages: &[PageReport]) -> Result<(), EmitError> {
+    let mut out = Output::create(dir, CsvFormat { bom, raw: false })?;
     for page in pages {
         out.write_page(page)?;
     }
@@ -479,15 +479,7 @@ mod tests {
             headers: vec![],
             rows: vec![record()],
         });
-        write_all(
-            dir.path(),
-            CsvFormat {
-                bom: true,
-                raw: false,
-            },
-            &[page.clone()],
-        )
-        .unwrap();
+        write_all(dir.path(), true, &[page.clone()]).unwrap();
         let csv = fs::read(dir.path().join(RECORDS_CSV)).unwrap();
         assert!(csv.starts_with(b"\xEF\xBB\xBFsource_url,publisher,"));
         let jsonl = fs::read_to_string(dir.path().join(RECORDS_JSONL)).unwrap();
@@ -524,22 +516,12 @@ mod tests {
             rows: vec![record(), record()],
         });
         let typed = tempfile::tempdir().unwrap();
-        write_all(
-            typed.path(),
-            CsvFormat::default(),
-            &[page.clone(), page.clone()],
-        )
-        .unwrap();
+        write_all(typed.path(), false, &[page.clone(), page.clone()]).unwrap();
         let stored: PageReport =
             serde_json::from_str(&serde_json::to_string(&page).unwrap()).unwrap();
         assert_eq!(stored, page);
         let from_json = tempfile::tempdir().unwrap();
-        write_all(
-            from_json.path(),
-            CsvFormat::default(),
-            &[stored.clone(), stored],
-        )
-        .unwrap();
+        write_all(from_json.path(), false, &[stored.clone(), stored]).unwrap();
         for name in [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON] {
             assert_eq!(
                 fs::read(typed.path().join(name)).unwrap(),
@@ -552,7 +534,7 @@ mod tests {
     #[test]
     fn an_unfinished_output_leaves_the_previous_files_whole() {
         let dir = tempfile::tempdir().unwrap();
-        write_all(dir.path(), CsvFormat::default(), &[]).unwrap();
+        write_all(dir.path(), false, &[]).unwrap();
         let before = fs::read(dir.path().join(PAGES_JSON)).unwrap();
         let mut out = Output::create(dir.path(), CsvFormat::default()).unwrap();
         out.write_page(&PageReport::failed("file:///b.html", "x"))

@@ -141,7 +141,12 @@ pub struct ReparseSummary {
 
 /// Extracts every stored article again from its stored raw version, committing the record
 /// changes (a changed record's new version is valid from now), then writes --out.
-pub fn reparse(db: &Path, out: &Path, format: CsvFormat) -> Result<ReparseSummary, CrawlError> {
+pub fn reparse(db: &Path, out: &Path) -> Result<ReparseSummary, CrawlError> {
+    reparse_as(db, out, CsvFormat::default())
+}
+
+/// [`reparse`], writing records.csv in `format` (`--raw-csv`).
+pub fn reparse_as(db: &Path, out: &Path, format: CsvFormat) -> Result<ReparseSummary, CrawlError> {
     if !db.is_file() {
         return Err(CrawlError::NoStore(db.to_path_buf()));
     }
@@ -200,7 +205,7 @@ pub fn reparse_main(args: ReparseArgs) -> ExitCode {
         bom: false,
         raw: args.raw_csv,
     };
-    match reparse(&args.db, &args.out, format) {
+    match reparse_as(&args.db, &args.out, format) {
         Ok(s) => {
             eprintln!(
                 "minsheng reparse: {} page(s) extracted again, {} failed; records new {}, changed {}, removed {}; written to {}",

@@ -34,7 +34,7 @@ mod stop;
 mod workers;
 pub mod writer;
 
-pub use commands::{export_main, main, reparse, reparse_main, ReparseSummary};
+pub use commands::{export_main, main, reparse, reparse_as, reparse_main, ReparseSummary};
 pub use lock::{lock_path, lock_store, StoreLock};
 pub use stop::{Stop, Stopped};
 

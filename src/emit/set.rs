@@ -465,7 +465,7 @@ mod tests {
         ] {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path();
-            write_all(out, CsvFormat::default(), &pages(1)).unwrap();
+            write_all(out, false, &pages(1)).unwrap();
             start(out, &pages(2)).finish_until(last).unwrap();
             assert_eq!(counts(out), [expected; 3], "killed after {last:?}");
             // The next run removes what the stopped one left and writes a whole set.
@@ -486,7 +486,7 @@ mod tests {
     #[test]
     fn a_run_that_fails_before_its_commit_leaves_nothing_behind() {
         let dir = tempfile::tempdir().unwrap();
-        write_all(dir.path(), CsvFormat::default(), &pages(1)).unwrap();
+        write_all(dir.path(), false, &pages(1)).unwrap();
         drop(start(dir.path(), &pages(2)));
         assert_eq!(counts(dir.path()), [1; 3]);
         assert_eq!(names(&dir.path().join(SETS_DIR)).len(), 3);
@@ -502,7 +502,7 @@ mod tests {
         }
         fs::write(out.join(".pages.json.a1B2c3.tmp"), vec![b'x'; 1000]).unwrap();
         fs::write(out.join("notes.txt"), "mine").unwrap();
-        write_all(out, CsvFormat::default(), &pages(2)).unwrap();
+        write_all(out, false, &pages(2)).unwrap();
         assert_eq!(counts(out), [2; 3]);
         assert_eq!(
             names(out),
@@ -530,8 +530,8 @@ mod tests {
         out.write_file("records_history.csv", |f| f.write_all(b"history\n"))
             .unwrap();
         out.finish().unwrap();
-        write_all(dir.path(), CsvFormat::default(), &pages(2)).unwrap();
-        write_all(dir.path(), CsvFormat::default(), &pages(3)).unwrap();
+        write_all(dir.path(), false, &pages(2)).unwrap();
+        write_all(dir.path(), false, &pages(3)).unwrap();
         assert_eq!(counts(dir.path()), [3; 3]);
         assert_eq!(
             fs::read_to_string(dir.path().join("records_history.csv")).unwrap(),
@@ -556,7 +556,7 @@ mod tests {
         let first = start(dir.path(), &pages(1));
         let path = dir.path().to_path_buf();
         let second = std::thread::spawn(move || {
-            write_all(&path, CsvFormat::default(), &pages(2)).unwrap();
+            write_all(&path, false, &pages(2)).unwrap();
             counts(&path)
         });
         std::thread::sleep(std::time::Duration::from_millis(200));
