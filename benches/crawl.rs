@@ -255,6 +255,8 @@ fn main() {
             db: dir.path().join("minsheng.db"),
             out: dir.path().join("out"),
             progress: false,
+            raw_csv: false,
+            max_run: None,
         };
         for (i, run) in ["first crawl (all new)", "second crawl (nothing changed)"]
             .into_iter()

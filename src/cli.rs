@@ -1,7 +1,7 @@
 //! The command line: clap definitions and `--help` text. The contract (DESIGN.md) is what
 //! users' scripts depend on: `scrape INPUT... [--out DIR]`, `crawl --config FILE`,
-//! `export`, `reparse`; exit 0 / 1 (some input failed) / 2 (usage or config error) / 3 (another
-//! crawl holds the store's lock).
+//! `export`, `reparse`; exit 0 / 1 (some input failed, the run stopped early, the store is
+//! damaged) / 2 (usage or config error) / 3 (another crawl holds the store's lock).
 
 use crate::config::{DEFAULT_DB_PATH, DEFAULT_OUT_DIR};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -12,8 +12,10 @@ use std::path::PathBuf;
     name = "minsheng",
     version,
     about = "Turns Chinese county governments' progress-report pages into clean CSV / JSONL / JSON",
-    after_help = "Exit status: 0 all inputs succeeded, 1 some input failed, 2 usage or config error, \
-                  3 another crawl or reparse holds the store's lock (nothing was done)."
+    after_help = "Exit status: 0 all inputs succeeded, 1 some input failed (or the run was stopped \
+                  early by SIGTERM / SIGINT / --max-run-secs, or the store is damaged or behind \
+                  its outputs), 2 usage or config error, 3 another crawl or reparse holds the \
+                  store's lock (nothing was done)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -60,6 +62,14 @@ pub struct CrawlArgs {
     /// Log line format on stderr.
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Write records.csv cells exactly as read: no `'` before a cell that a spreadsheet would
+    /// run as a formula (=, +, -, @, tab, CR at its start and not a plain number).
+    #[arg(long)]
+    pub raw_csv: bool,
+    /// Stop fetching after SECS seconds, save and write what was fetched, and exit 1
+    /// [default: the config's max_run_secs, else no limit].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_run_secs: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +84,10 @@ pub struct ExportArgs {
     /// records_history.jsonl.
     #[arg(long)]
     pub history: bool,
+    /// Write CSV cells exactly as stored: no `'` before a cell that a spreadsheet would run as
+    /// a formula.
+    #[arg(long)]
+    pub raw_csv: bool,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +98,10 @@ pub struct ReparseArgs {
     /// Where the current records are written afterwards.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT_DIR)]
     pub out: PathBuf,
+    /// Write records.csv cells exactly as read: no `'` before a cell that a spreadsheet would
+    /// run as a formula.
+    #[arg(long)]
+    pub raw_csv: bool,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +115,14 @@ pub struct ScrapeArgs {
     /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8.
     #[arg(long)]
     pub bom: bool,
+    /// Write records.csv cells exactly as read: no `'` before a cell that a spreadsheet would
+    /// run as a formula (=, +, -, @, tab, CR at its start and not a plain number).
+    #[arg(long)]
+    pub raw_csv: bool,
+    /// Stop fetching URLs after SECS seconds: those not had by then are reported failed, and
+    /// everything else is written.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_run_secs: Option<u64>,
     /// Pages parsed at the same time [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub jobs: Option<u64>,
@@ -107,8 +133,9 @@ pub struct ScrapeArgs {
 /// HTTP politeness and limits (defaults in config.rs).
 #[derive(Debug, Args, Default)]
 pub struct HttpArgs {
-    /// Minimum milliseconds between two requests to the same host [default: 1000].
-    #[arg(long, value_name = "MS")]
+    /// Minimum milliseconds between two requests to the same host, at most an hour
+    /// [default: 1000].
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=crate::crawl::config::MAX_DELAY_MS))]
     pub delay_ms: Option<u64>,
     /// Hosts fetched at the same time [default: 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -119,8 +146,8 @@ pub struct HttpArgs {
     /// User-Agent header [default: minsheng/VERSION (+https://github.com/minsheng/minsheng)].
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
-    /// Seconds allowed for one request, body included [default: 60].
-    #[arg(long, value_name = "SECS")]
+    /// Seconds allowed for one request, body included, 1 to 3600 [default: 60].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=crate::crawl::config::MAX_TIMEOUT_SECS))]
     pub timeout_secs: Option<u64>,
     /// Largest body accepted, in bytes after decompression [default: 20 MiB].
     #[arg(long, value_name = "BYTES")]

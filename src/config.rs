@@ -24,6 +24,12 @@ pub struct ScrapeOptions {
     pub out_dir: PathBuf,
     /// Prefix records.csv with a UTF-8 BOM (for Excel). Default off: most tools do not want it.
     pub bom: bool,
+    /// Write records.csv cells as read, without neutralizing spreadsheet formulas. Default
+    /// off: a page's `=HYPERLINK(...)` must not run in an analyst's spreadsheet.
+    pub raw_csv: bool,
+    /// Stop waiting for URL inputs after this long; those not had are reported failed.
+    /// Default none.
+    pub max_run: Option<Duration>,
     /// How many pages are parsed at once. Default: one per core (parsing is CPU-bound).
     pub parse_threads: usize,
     /// HTTP settings for URL inputs.
@@ -35,6 +41,8 @@ impl Default for ScrapeOptions {
         ScrapeOptions {
             out_dir: PathBuf::from(DEFAULT_OUT_DIR),
             bom: false,
+            raw_csv: false,
+            max_run: None,
             parse_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             fetch: FetchConfig::default(),
         }

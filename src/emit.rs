@@ -3,21 +3,32 @@
 //! pages.json carries `"schema": 2` in every page object.
 //!
 //! Outputs are streamed (a page is written as soon as it is produced, so ten thousand pages
-//! take no more memory than one) into temporary files beside the targets, and renamed into
-//! place only by [`Output::finish`]: a run that fails half-way (a full disk, a kill) leaves the
-//! previous outputs whole. Chinese is written as UTF-8 text, never `\uXXXX`. `--bom` puts a
-//! UTF-8 byte-order mark before the CSV so that Excel opens it without mojibake.
+//! take no more memory than one) into a new generation of the folder's set, which
+//! [`Output::finish`] puts in place of the previous one at once ([`set`]): a run that fails or
+//! is killed at any point leaves the previous outputs whole, never a mix of two runs. Chinese
+//! is written as UTF-8 text, never `\uXXXX`. `--bom` puts a UTF-8 byte-order mark before the
+//! CSV so that Excel opens it without mojibake.
+//!
+//! What a hostile page may not carry out ([`crate::sanitize`]): control characters other than
+//! tab and newline are removed from every string of a page before it is rendered, so the
+//! three files agree; a records.csv cell that a spreadsheet would run as a formula is written
+//! with a leading `'` unless `--raw-csv` asks for the text as it is.
+
+pub mod set;
 
 pub mod report;
 pub mod xlsx;
 
 use crate::record::{PageReport, Record};
+use crate::sanitize;
 use serde_json::Value;
+pub use set::{current_manifest, StoreOrigin};
+use set::{Generation, Manifest, Step};
+use std::borrow::Cow;
 use std::fmt;
-use std::fs;
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use tempfile::NamedTempFile;
 
 /// Record schema v2 columns, in order: the CSV header and the JSONL keys. The v1 columns
 /// first, in the v1 order, then the nine appended in v2 (a reader that selects by name, or
@@ -134,6 +145,27 @@ pub fn csv_field(value: &Value) -> String {
     }
 }
 
+/// How records.csv is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CsvFormat {
+    /// Start with a UTF-8 byte-order mark (`--bom`), so that Excel reads UTF-8.
+    pub bom: bool,
+    /// Write cells as they are (`--raw-csv`): no `'` before a cell a spreadsheet would run as a
+    /// formula ([`sanitize::neutralize_csv`]).
+    pub raw: bool,
+}
+
+impl CsvFormat {
+    /// One CSV cell as this format writes it.
+    pub fn cell<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.raw {
+            Cow::Borrowed(text)
+        } else {
+            sanitize::neutralize_csv(text)
+        }
+    }
+}
+
 /// One page as it goes into the three files: its records' CSV rows and JSONL lines, and its
 /// pages.json element. Rendering is pure and costs more than writing, so `scrape` renders in
 /// its parallel workers and only the writing is done in input order.
@@ -142,6 +174,8 @@ pub struct Rendered {
     pub csv: Vec<u8>,
     pub jsonl: Vec<u8>,
     pub page: String,
+    /// Records in `csv` and `jsonl`.
+    pub records: usize,
 }
 
 /// Why a page could not be rendered, and which of the three files the failing part was for.
@@ -168,74 +202,128 @@ impl RenderError {
     }
 }
 
+/// True when JSON text may carry a control character other than tab and newline: serde_json
+/// writes C0 controls as `\u00XX`, `\b`, `\f`, `\r`, and DEL and C1 as they are. A false
+/// alarm (an escaped backslash before a `u`) only costs the slow path.
+fn may_hold_controls(json: &str) -> bool {
+    let bytes = json.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\\' => matches!(bytes.get(i + 1), Some(b'u' | b'b' | b'f' | b'r')),
+        0x7f => true,
+        0xc2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+        _ => false,
+    })
+}
+
+/// `page` without control characters in any of its strings ([`sanitize::strip_controls`]):
+/// borrowed when its JSON text shows none (the usual case), else cleaned through its JSON
+/// form, so that every field is covered, those added later included.
+fn without_controls<'a>(
+    page: &'a PageReport,
+    json: &str,
+) -> Result<Cow<'a, PageReport>, RenderError> {
+    if !may_hold_controls(json) {
+        return Ok(Cow::Borrowed(page));
+    }
+    let mut value = serde_json::to_value(page).map_err(|e| RenderError::of(PAGES_JSON, e))?;
+    if !sanitize::strip_controls_in(&mut value) {
+        return Ok(Cow::Borrowed(page));
+    }
+    let clean = serde_json::from_value(value).map_err(|e| RenderError::of(PAGES_JSON, e))?;
+    Ok(Cow::Owned(clean))
+}
+
 /// Renders `page` for [`Output::write_rendered`]: the same bytes [`Output::write_page`]
-/// writes.
-pub fn render(page: &PageReport) -> Result<Rendered, RenderError> {
+/// writes. Control characters other than tab and newline are removed from every string
+/// first, so the three files agree.
+pub fn render(page: &PageReport, format: CsvFormat) -> Result<Rendered, RenderError> {
+    let json = serde_json::to_string_pretty(page).map_err(|e| RenderError::of(PAGES_JSON, e))?;
+    let (page, json) = match without_controls(page, &json)? {
+        Cow::Borrowed(page) => (Cow::Borrowed(page), json),
+        Cow::Owned(clean) => {
+            let json =
+                serde_json::to_string_pretty(&clean).map_err(|e| RenderError::of(PAGES_JSON, e))?;
+            (Cow::Owned(clean), json)
+        }
+    };
     let mut csv = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
     let mut jsonl = Vec::new();
+    let mut records = 0;
     for record in page.records() {
-        csv.write_record(csv_fields(record))
+        for field in &csv_fields(record) {
+            csv.write_field(format.cell(field).as_bytes())
+                .map_err(|e| RenderError::of(RECORDS_CSV, e))?;
+        }
+        csv.write_record(None::<&[u8]>)
             .map_err(|e| RenderError::of(RECORDS_CSV, e))?;
         serde_json::to_writer(&mut jsonl, record).map_err(|e| RenderError::of(RECORDS_JSONL, e))?;
         jsonl.push(b'\n');
+        records += 1;
     }
     let csv = csv
         .into_inner()
         .map_err(|e| RenderError::of(RECORDS_CSV, e.into_error()))?;
-    let page = serde_json::to_string_pretty(page).map_err(|e| RenderError::of(PAGES_JSON, e))?;
-    Ok(Rendered { csv, jsonl, page })
+    Ok(Rendered {
+        csv,
+        jsonl,
+        page: json,
+        records,
+    })
 }
 
-/// The three outputs being written.
+/// The outputs being written: a new generation of the folder's set ([`set`]), which replaces
+/// the previous one whole in [`Output::finish`], or not at all.
 pub struct Output {
     dir: PathBuf,
+    generation: Generation,
+    format: CsvFormat,
     /// CSV rows arrive rendered (see [`render`]); only the header is written here.
-    csv: BufWriter<NamedTempFile>,
-    jsonl: BufWriter<NamedTempFile>,
-    pages: BufWriter<NamedTempFile>,
+    csv: BufWriter<File>,
+    jsonl: BufWriter<File>,
+    pages: BufWriter<File>,
     pages_written: usize,
+    records_written: usize,
+    origin: Option<StoreOrigin>,
 }
 
 impl Output {
-    /// Starts writing into `dir` (created if missing).
-    pub fn create(dir: &Path, bom: bool) -> Result<Output, EmitError> {
-        let err = |path: &Path| {
-            let path = path.to_path_buf();
+    /// Starts writing into `dir` (created if missing). Waits while another run writes there,
+    /// then removes what killed runs left.
+    pub fn create(dir: &Path, format: CsvFormat) -> Result<Output, EmitError> {
+        let err = |name: &str| {
+            let path = dir.join(name);
             move |source| EmitError { path, source }
         };
-        fs::create_dir_all(dir).map_err(err(dir))?;
-        let temp = |name: &str| {
-            tempfile::Builder::new()
-                .prefix(&format!(".{name}."))
-                .suffix(".tmp")
-                .tempfile_in(dir)
-                .map_err(err(&dir.join(name)))
-        };
-        let mut csv_file = temp(RECORDS_CSV)?;
-        if bom {
+        let mut generation = Generation::start(dir)?;
+        let mut csv_file = generation.create(RECORDS_CSV)?;
+        if format.bom {
             csv_file
                 .write_all(b"\xEF\xBB\xBF")
-                .map_err(err(&dir.join(RECORDS_CSV)))?;
+                .map_err(err(RECORDS_CSV))?;
         }
         let mut header = csv::Writer::from_writer(Vec::new());
         let header = header
             .write_record(COLUMNS)
             .map_err(io::Error::from)
             .and_then(|()| header.into_inner().map_err(|e| e.into_error()))
-            .map_err(err(&dir.join(RECORDS_CSV)))?;
+            .map_err(err(RECORDS_CSV))?;
         let mut csv = BufWriter::new(csv_file);
-        csv.write_all(&header)
-            .map_err(err(&dir.join(RECORDS_CSV)))?;
-        let mut pages = BufWriter::new(temp(PAGES_JSON)?);
-        pages.write_all(b"[").map_err(err(&dir.join(PAGES_JSON)))?;
+        csv.write_all(&header).map_err(err(RECORDS_CSV))?;
+        let jsonl = BufWriter::new(generation.create(RECORDS_JSONL)?);
+        let mut pages = BufWriter::new(generation.create(PAGES_JSON)?);
+        pages.write_all(b"[").map_err(err(PAGES_JSON))?;
         Ok(Output {
             dir: dir.to_path_buf(),
+            generation,
+            format,
             csv,
-            jsonl: BufWriter::new(temp(RECORDS_JSONL)?),
+            jsonl,
             pages,
             pages_written: 0,
+            records_written: 0,
+            origin: None,
         })
     }
 
@@ -244,13 +332,23 @@ impl Output {
         &self.dir
     }
 
+    /// How records.csv is written.
+    pub fn format(&self) -> CsvFormat {
+        self.format
+    }
+
+    /// Notes the store state the set is written from, for its manifest.
+    pub fn set_origin(&mut self, origin: StoreOrigin) {
+        self.origin = Some(origin);
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
     /// Writes one page: its records to the CSV and JSONL, the page to pages.json.
     pub fn write_page(&mut self, page: &PageReport) -> Result<(), EmitError> {
-        let rendered = render(page).map_err(|e| e.in_dir(&self.dir))?;
+        let rendered = render(page, self.format).map_err(|e| e.in_dir(&self.dir))?;
         self.write_rendered(&rendered)
     }
 
@@ -272,68 +370,69 @@ impl Output {
             source,
         })?;
         self.pages_written += 1;
+        self.records_written += page.records;
         Ok(())
     }
 
-    /// Flushes, syncs and renames the three files into place.
-    pub fn finish(mut self) -> Result<(), EmitError> {
+    /// Writes one more file of the set, `name`, through `write` (records_history.csv, ...).
+    pub fn write_file<T>(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+    ) -> Result<T, EmitError> {
+        let path = self.path(name);
+        let err = |source| EmitError {
+            path: path.clone(),
+            source,
+        };
+        let mut file = BufWriter::new(self.generation.create(name)?);
+        let value = write(&mut file).map_err(err)?;
+        let file = file.into_inner().map_err(|e| err(e.into_error()))?;
+        file.sync_all().map_err(err)?;
+        Ok(value)
+    }
+
+    /// Ends the files, syncs them and makes them the folder's set at once.
+    pub fn finish(self) -> Result<(), EmitError> {
+        self.finish_until(Step::Cleaned)
+    }
+
+    /// [`Output::finish`] up to and including `last` (a test plays a kill after it).
+    pub(crate) fn finish_until(mut self, last: Step) -> Result<(), EmitError> {
         let pages_path = self.path(PAGES_JSON);
         self.pages.write_all(b"\n]\n").map_err(|source| EmitError {
             path: pages_path.clone(),
             source,
         })?;
-        let csv = self.csv.into_inner().map_err(|e| EmitError {
-            path: self.dir.join(RECORDS_CSV),
-            source: e.into_error(),
-        })?;
-        let jsonl = self.jsonl.into_inner().map_err(|e| EmitError {
-            path: self.dir.join(RECORDS_JSONL),
-            source: e.into_error(),
-        })?;
-        let pages = self.pages.into_inner().map_err(|e| EmitError {
-            path: pages_path,
-            source: e.into_error(),
-        })?;
-        for (file, name) in [
-            (csv, RECORDS_CSV),
-            (jsonl, RECORDS_JSONL),
-            (pages, PAGES_JSON),
+        for (writer, name) in [
+            (self.csv, RECORDS_CSV),
+            (self.jsonl, RECORDS_JSONL),
+            (self.pages, PAGES_JSON),
         ] {
             let target = self.dir.join(name);
-            readable_by_all(&file).map_err(|source| EmitError {
+            let file = writer.into_inner().map_err(|e| EmitError {
                 path: target.clone(),
-                source,
+                source: e.into_error(),
             })?;
-            file.as_file().sync_all().map_err(|source| EmitError {
-                path: target.clone(),
-                source,
-            })?;
-            file.persist(&target).map_err(|e| EmitError {
+            file.sync_all().map_err(|source| EmitError {
                 path: target,
-                source: e.error,
+                source,
             })?;
         }
-        Ok(())
+        let manifest = Manifest {
+            files: Vec::new(),
+            pages: self.pages_written,
+            records: self.records_written,
+            written_at: crate::pipeline::now_utc(),
+            store: self.origin,
+        };
+        self.generation.commit_until(manifest, last)
     }
 }
 
-/// Temporary files are created private (0600); outputs are for analysts to share, like any
-/// file the user writes (0644).
-fn readable_by_all(file: &NamedTempFile) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
-    }
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
-}
-
-/// Writes all `pages` to `dir` at once.
+/// Writes all `pages` to `dir` at once (formulas neutralized; `bom` as `--bom`).
 pub fn write_all(dir: &Path, bom: bool, pages: &[PageReport]) -> Result<(), EmitError> {
-    let mut out = Output::create(dir, bom)?;
+    let mut out = Output::create(dir, CsvFormat { bom, raw: false })?;
     for page in pages {
         out.write_page(page)?;
     }
@@ -344,6 +443,7 @@ pub fn write_all(dir: &Path, bom: bool, pages: &[PageReport]) -> Result<(), Emit
 mod tests {
     use super::*;
     use crate::record::{Scope, TableReport};
+    use std::fs;
 
     fn record() -> Record {
         Record {
@@ -504,10 +604,88 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_all(dir.path(), false, &[]).unwrap();
         let before = fs::read(dir.path().join(PAGES_JSON)).unwrap();
-        let mut out = Output::create(dir.path(), false).unwrap();
+        let mut out = Output::create(dir.path(), CsvFormat::default()).unwrap();
         out.write_page(&PageReport::failed("file:///b.html", "x"))
             .unwrap();
         drop(out);
         assert_eq!(fs::read(dir.path().join(PAGES_JSON)).unwrap(), before);
+    }
+
+    fn page_with(record: Record) -> PageReport {
+        let mut page = PageReport::failed("file:///a.html", "x");
+        page.error = None;
+        let table: TableReport = serde_json::from_value(serde_json::json!({
+            "table_index": 0, "headers": ["项目内容"], "rows": [record]
+        }))
+        .unwrap();
+        page.tables.push(table);
+        page
+    }
+
+    #[test]
+    fn control_characters_from_a_page_reach_no_output_and_the_outputs_agree() {
+        let mut r = record();
+        r.content = Some("新增\u{1b}[31m除颤仪\u{7}40台".into());
+        r.extra
+            .insert("备\u{1b}注".into(), Value::from("x\u{85}y\tz\r\nw"));
+        let mut page = page_with(r);
+        page.notes.push("注\u{0}意".into());
+        let rendered = render(&page, CsvFormat::default()).unwrap();
+        let csv = String::from_utf8(rendered.csv.clone()).unwrap();
+        let jsonl = String::from_utf8(rendered.jsonl.clone()).unwrap();
+        for text in [&csv, &jsonl, &rendered.page] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text}"
+            );
+            assert!(
+                !text.contains("\\u001b") && !text.contains("\\u0007"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("\\u0000") && !text.contains('\u{85}'),
+                "{text}"
+            );
+        }
+        assert!(csv.contains("新增[31m除颤仪40台"), "{csv}");
+        let line: Value = serde_json::from_str(jsonl.trim()).unwrap();
+        assert_eq!(line["content"], "新增[31m除颤仪40台");
+        assert_eq!(line["extra"]["备注"], "xy\tz\nw");
+        let pages: Value = serde_json::from_str(&rendered.page).unwrap();
+        assert_eq!(pages["notes"][0], "注意");
+        assert_eq!(
+            pages["tables"][0]["rows"][0]["content"],
+            "新增[31m除颤仪40台"
+        );
+    }
+
+    #[test]
+    fn formula_cells_are_neutralized_in_the_csv_only_and_raw_csv_keeps_them() {
+        let mut r = record();
+        r.content = Some("=HYPERLINK(\"http://x\",\"y\")".into());
+        r.category = Some("@SUM(1+1)".into());
+        r.lead_unit = Some("-3+4".into());
+        let page = page_with(r);
+        let read = |format| {
+            let rendered = render(&page, format).unwrap();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(&rendered.csv[..]);
+            let row = reader.records().next().unwrap().unwrap();
+            let json: Value = serde_json::from_slice(&rendered.jsonl).unwrap();
+            (row, json)
+        };
+        let (row, json) = read(CsvFormat::default());
+        assert_eq!(&row[9], "'=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(&row[7], "'@SUM(1+1)");
+        assert_eq!(&row[16], "'-3+4");
+        assert_eq!(&row[10], "80.0", "numbers stay numbers");
+        assert_eq!(json["content"], "=HYPERLINK(\"http://x\",\"y\")");
+        let (row, _) = read(CsvFormat {
+            bom: false,
+            raw: true,
+        });
+        assert_eq!(&row[9], "=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(&row[16], "-3+4");
     }
 }

@@ -22,6 +22,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod prose;
 pub mod record;
+pub mod sanitize;
 pub mod scrape;
 pub mod sniff;
 pub mod store;

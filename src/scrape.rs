@@ -13,17 +13,18 @@
 
 use crate::cli::ScrapeArgs;
 use crate::config::ScrapeOptions;
-use crate::emit::{self, EmitError, Output, RenderError, Rendered};
+use crate::emit::{self, CsvFormat, EmitError, Output, RenderError, Rendered};
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
 use crate::record::PageReport;
+use crate::sanitize::Escaped;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
@@ -175,7 +176,11 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
             }),
         opts,
     );
-    let out = Output::create(&opts.out_dir, opts.bom)?;
+    let format = CsvFormat {
+        bom: opts.bom,
+        raw: opts.raw_csv,
+    };
+    let out = Output::create(&opts.out_dir, format)?;
     let out_dir = opts.out_dir.clone();
     let next = AtomicUsize::new(0);
     let written = Written::default();
@@ -203,7 +208,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
                         PageReport::failed(input.clone(), reason.clone())
                     }
                 };
-                if done.send((i, Finished::of(report))).is_err() {
+                if done.send((i, Finished::of(report, format))).is_err() {
                     break;
                 }
             });
@@ -268,9 +273,9 @@ struct Finished {
 }
 
 impl Finished {
-    fn of(report: PageReport) -> Finished {
+    fn of(report: PageReport, format: CsvFormat) -> Finished {
         Finished {
-            rendered: emit::render(&report),
+            rendered: emit::render(&report, format),
             records: report.records().count(),
             source_url: report.source_url,
             error: report.error,
@@ -295,7 +300,12 @@ fn write_in_order(
             summary.records += page.records;
             if let Some(error) = &page.error {
                 summary.failed += 1;
-                eprintln!("minsheng: {}: {}", page.source_url, error);
+                // Both may come from a page or a file name: escaped, one line each.
+                eprintln!(
+                    "minsheng: {}: {}",
+                    Escaped(&page.source_url),
+                    Escaped(error)
+                );
             }
             let rendered = page.rendered.map_err(|e| e.in_dir(out.dir()))?;
             out.write_rendered(&rendered)?;
@@ -319,6 +329,8 @@ struct UrlJobs {
     jobs: Mutex<Jobs>,
     /// Why no URL can be fetched at all (no runtime, a client that cannot be built).
     unavailable: Option<String>,
+    /// `--max-run-secs`: when URLs stop being waited for, and the limit, for the message.
+    deadline: Option<(Instant, Duration)>,
 }
 
 impl UrlJobs {
@@ -328,11 +340,13 @@ impl UrlJobs {
         if urls.is_empty() {
             return UrlJobs::default();
         }
+        let deadline = opts.max_run.map(|limit| (Instant::now() + limit, limit));
         match Self::spawn_all(urls, opts) {
             Ok((runtime, jobs)) => UrlJobs {
                 runtime: Some(runtime),
                 jobs: Mutex::new(jobs),
                 unavailable: None,
+                deadline,
             },
             Err(reason) => UrlJobs {
                 unavailable: Some(reason),
@@ -369,9 +383,34 @@ impl UrlJobs {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .remove(&index);
         match (&self.runtime, job) {
-            (Some(runtime), Some(job)) => runtime.block_on(job).unwrap_or_else(|e| {
-                PageReport::failed(url, format!("internal error while fetching: {e}"))
-            }),
+            (Some(runtime), Some(mut job)) => {
+                let result = match self.deadline {
+                    Some((at, limit)) => runtime.block_on(async {
+                        let at = tokio::time::Instant::from_std(at);
+                        match tokio::time::timeout_at(at, &mut job).await {
+                            Ok(result) => Some(result),
+                            Err(_) => {
+                                job.abort();
+                                None
+                            }
+                        }
+                        .ok_or(limit)
+                    }),
+                    None => Ok(runtime.block_on(job)),
+                };
+                match result {
+                    Ok(report) => report.unwrap_or_else(|e| {
+                        PageReport::failed(url, format!("internal error while fetching: {e}"))
+                    }),
+                    Err(limit) => PageReport::failed(
+                        url,
+                        format!(
+                            "not fetched: the run time limit of {} s (--max-run-secs) was reached",
+                            limit.as_secs()
+                        ),
+                    ),
+                }
+            }
             _ => PageReport::failed(
                 url,
                 self.unavailable
@@ -431,6 +470,8 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
     let mut opts = ScrapeOptions {
         out_dir: args.out.clone(),
         bom: args.bom,
+        raw_csv: args.raw_csv,
+        max_run: args.max_run_secs.map(Duration::from_secs),
         ..ScrapeOptions::default()
     };
     if let Some(jobs) = args.jobs {
@@ -460,7 +501,7 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
     // error, not a failure of each URL.
     if args.inputs.iter().any(|input| input.contains("://")) {
         if let Err(e) = Fetcher::new(&opts.fetch) {
-            eprintln!("minsheng: {e}");
+            eprintln!("minsheng: {}", Escaped(&e.to_string()));
             return ExitCode::from(2);
         }
     }
@@ -471,7 +512,7 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
                 summary.pages,
                 summary.failed,
                 summary.records,
-                opts.out_dir.display()
+                Escaped(&opts.out_dir.display().to_string())
             );
             if summary.failed > 0 {
                 ExitCode::from(1)
@@ -480,7 +521,10 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("minsheng: {e} (previous outputs left unchanged)");
+            eprintln!(
+                "minsheng: {} (previous outputs left unchanged)",
+                Escaped(&e.to_string())
+            );
             ExitCode::from(1)
         }
     }

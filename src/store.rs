@@ -31,6 +31,40 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod health;
+
+/// The store's canonical path: symlinks resolved, so that every name of a store is the same
+/// store (and the same lock, see `crawl::lock_store`). The folder is created when missing;
+/// a store file not there yet is named inside the folder's canonical path.
+pub fn canonical_store_path(path: &Path) -> Result<PathBuf, StoreError> {
+    let fail = |context: String, e: std::io::Error| StoreError {
+        path: path.to_path_buf(),
+        context,
+        reason: e.to_string(),
+    };
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return Ok(real);
+    }
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("cannot create the folder {}", dir.display()), e))?;
+            dir.to_path_buf()
+        }
+        None => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&dir)
+        .map_err(|e| fail(format!("cannot resolve the folder {}", dir.display()), e))?;
+    match path.file_name() {
+        Some(name) => Ok(dir.join(name)),
+        None => Err(StoreError {
+            path: path.to_path_buf(),
+            context: "cannot use the store".into(),
+            reason: "the path names a folder, not a file".into(),
+        }),
+    }
+}
+
 /// Bumped when the schema changes; a newer store is refused rather than misread.
 /// Version 4: the stored records and reports are Record schema v2 ([`upgrade_to_record_v2`]).
 const SCHEMA_VERSION: i64 = 4;
@@ -159,7 +193,8 @@ UPDATE pages SET report = NULL WHERE report IS NOT NULL;
 /// or report already at v2 is left alone, so a migration cut short is simply done again.
 fn upgrade_to_record_v2(conn: &Connection) -> rusqlite::Result<()> {
     use crate::normalize::page::upgrade_v1;
-    let tx = conn.unchecked_transaction()?;
+    // Runs inside `open`'s one migration transaction.
+    let tx = conn;
     let rows: Vec<(i64, String, Option<String>)> = tx
         .prepare(
             "SELECT record_versions.id, record_versions.record, pages.source
@@ -214,7 +249,7 @@ fn upgrade_to_record_v2(conn: &Connection) -> rusqlite::Result<()> {
             )?;
         }
     }
-    tx.commit()
+    Ok(())
 }
 
 /// A store operation that failed: the database file, what was being done, and why.
@@ -496,8 +531,11 @@ fn content_hash_of_value(record: &Value) -> String {
 }
 
 impl Store {
-    /// Opens (creating when missing, with its folder) the store at `path`.
+    /// Opens (creating when missing, with its folder) the store at `path`, by its canonical
+    /// path (a symlinked `--db` is the store it points to). An existing store is checked
+    /// first ([`health`]): one without its tables or failing SQLite's quick check is an error.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let path = &canonical_store_path(path)?;
         let err = |context: &str| {
             let path = path.to_path_buf();
             let context = context.to_string();
@@ -507,29 +545,18 @@ impl Store {
                 reason: e.to_string(),
             }
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError {
-                path: path.to_path_buf(),
-                context: format!("cannot create the folder {}", dir.display()),
-                reason: e.to_string(),
-            })?;
-        }
+        let existed = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
         let conn = Connection::open(path).map_err(err("cannot open the store"))?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(err("cannot set the busy timeout"))?;
         // Room for every statement of this module, so that none is parsed twice in a run.
         conn.set_prepared_statement_cache_capacity(32);
-        // WAL: a commit is one append to the log, readers (export) never block the crawl, and
-        // a killed process leaves the last committed state. NORMAL sync is durable against a
-        // process crash (what the scheduler can do to us); FULL would only add power-loss
-        // durability at a fsync per page.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err("cannot switch to WAL mode"))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err("cannot set synchronous"))?;
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(err("cannot read the schema version"))?;
+            .map_err(|e| match existed {
+                true => health::damaged(path, format!("SQLite cannot read it ({e})")),
+                false => err("cannot read the schema version")(e),
+            })?;
         if version > SCHEMA_VERSION {
             return Err(StoreError {
                 path: path.to_path_buf(),
@@ -539,10 +566,18 @@ impl Store {
                 ),
             });
         }
+        if existed {
+            health::ensure_has_tables(&conn, path)?;
+            health::quick_check(&conn, path)?;
+        }
         if version < SCHEMA_VERSION {
             // Writes only on a new (or older) store, so that `export` beside a running crawl
             // never waits for the writer. Every statement is `IF NOT EXISTS` / `OR IGNORE`:
-            // an older store gains the newer tables and indexes and keeps its data.
+            // an older store gains the newer tables and indexes and keeps its data. One
+            // transaction, and for a new store before WAL mode: a crash never leaves a file
+            // without its tables (which [`health`] would refuse).
+            conn.execute_batch("BEGIN IMMEDIATE")
+                .map_err(err("cannot start creating the tables"))?;
             conn.execute_batch(SCHEMA)
                 .map_err(err("cannot create the tables"))?;
             if version == 1 {
@@ -555,7 +590,18 @@ impl Store {
             }
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)
                 .map_err(err("cannot set the schema version"))?;
+            // An error above drops the connection, which rolls the transaction back.
+            conn.execute_batch("COMMIT")
+                .map_err(err("cannot commit the tables"))?;
         }
+        // WAL: a commit is one append to the log, readers (export) never block the crawl, and
+        // a killed process leaves the last committed state. NORMAL sync is durable against a
+        // process crash (what the scheduler can do to us); FULL would only add power-loss
+        // durability at a fsync per page. Every command ends with [`Store::checkpoint`].
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err("cannot switch to WAL mode"))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err("cannot set synchronous"))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),

@@ -44,13 +44,17 @@ fn python_has(module: &str) -> Result<(), String> {
     }
 }
 
-/// `minsheng scrape fixtures/ --out TMP`.
+/// `minsheng scrape` of the HTML table fixtures (the seed page twice and the variants)
+/// `--out TMP`: every input gives records, so the run exits 0.
 fn scrape_fixtures() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("output");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let status = Command::new(env!("CARGO_BIN_EXE_minsheng"))
         .arg("scrape")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+        .arg(fixtures.join("wencheng_2024_half_year.html"))
+        .arg(fixtures.join("wencheng_2024_half_year_gbk.html"))
+        .arg(fixtures.join("variants"))
         .arg("--out")
         .arg(&out)
         .status()

@@ -951,3 +951,139 @@ fn export_of_a_missing_store_is_a_usage_error() {
     );
     assert!(!db.exists());
 }
+
+// ---------------------------------------------------------------------------------------
+// The store survives its own files; a run stops cleanly (issue 11)
+
+#[test]
+fn after_a_clean_crawl_the_database_file_alone_holds_the_store() {
+    let sites = Sites::start();
+    let d = dirs(&sites, 20);
+    assert_eq!(crawl(&d).0, 0);
+    let wal = PathBuf::from(format!("{}-wal", d.db.display()));
+    assert_eq!(
+        fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
+        0,
+        "log left"
+    );
+    assert!(fs::metadata(&d.db).unwrap().len() > 64 * 1024);
+    // The log deleted, cut or overwritten: nothing is lost.
+    for damage in ["deleted", "noise"] {
+        match damage {
+            "deleted" => drop(fs::remove_file(&wal)),
+            _ => fs::write(&wal, vec![0x5a; 8192]).unwrap(),
+        }
+        let out = export(&d, false);
+        assert_eq!(out.status.code(), Some(0), "{damage}: {out:?}");
+        assert_eq!(records(&d).len(), 160, "{damage}");
+    }
+}
+
+/// Sends `signal` to the child process.
+fn signal(child: &Child, signal: i32) {
+    let pid = i32::try_from(child.id()).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+}
+
+#[test]
+fn a_crawl_stopped_by_sigterm_saves_what_it_fetched_writes_the_outputs_and_checkpoints() {
+    let sites = Sites::start();
+    let d = dirs(&sites, 400);
+    let before = article_hits(&sites);
+    let child = crawl_command(&d, &[])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Six requests over three hosts: some host has answered twice, so something was saved.
+    wait_for("6 article requests", Duration::from_secs(60), || {
+        article_hits(&sites) >= before + 6
+    });
+    signal(&child, libc::SIGTERM);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let line = summary_line(&out);
+    assert!(
+        line.contains("; stopped early: SIGTERM received, "),
+        "{line}"
+    );
+    let fetched = records(&d);
+    assert!(
+        !fetched.is_empty() && fetched.len() < 160,
+        "{}",
+        fetched.len()
+    );
+    let wal = PathBuf::from(format!("{}-wal", d.db.display()));
+    assert_eq!(fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
+    // The next run checks the rest.
+    assert_eq!(crawl(&d).0, 0);
+    assert_eq!(records(&d).len(), 160);
+}
+
+#[test]
+fn max_run_secs_stops_fetching_writes_what_was_had_and_exits_1() {
+    let sites = Sites::start();
+    let d = dirs(&sites, 700);
+    let started = Instant::now();
+    let out = crawl_command(&d, &["--max-run-secs", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let line = summary_line(&out);
+    assert!(
+        line.contains("; stopped early: the run time limit of 2 s was reached, "),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("article(s) found but not checked (the next run checks them)"),
+        "{line}"
+    );
+    assert!(records(&d).len() < 160);
+    assert!(d.out.join("pages.json").is_file());
+
+    // The config's max_run_secs does the same.
+    let config = fs::read_to_string(&d.config).unwrap();
+    fs::write(
+        &d.config,
+        config.replace("[defaults]", "[defaults]\nmax_run_secs = 1"),
+    )
+    .unwrap();
+    let out = crawl_command(&d, &[]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(summary_line(&out).contains("the run time limit of 1 s was reached"));
+}
+
+#[test]
+fn a_zero_timeout_or_a_day_long_delay_in_the_config_is_refused_before_any_request() {
+    let sites = Sites::start();
+    let d = dirs(&sites, 20);
+    let config = fs::read_to_string(&d.config).unwrap();
+    for (from, to, line, reason) in [
+        (
+            "timeout_secs = 10",
+            "timeout_secs = 0",
+            6,
+            "timeout_secs = 0 is out of range: it must be from 1 to 3600",
+        ),
+        (
+            "delay_ms = 20",
+            "delay_ms = 86400000",
+            3,
+            "delay_ms = 86400000 is out of range: it must be from 0 to 3600000",
+        ),
+    ] {
+        fs::write(&d.config, config.replace(from, to)).unwrap();
+        let out = crawl_command(&d, &[]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.trim(),
+            format!("minsheng crawl: {}:{line}: {reason}", d.config.display())
+        );
+    }
+    assert!(sites.hits().is_empty());
+}

@@ -10,14 +10,30 @@
 use crate::config::{FetchConfig, DEFAULT_MAX_LIST_PAGES};
 use regex::Regex;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use toml::Spanned;
 use url::Url;
+
+/// Longest `delay_ms` accepted: an hour. A larger one (issue 11 saw `86400000`, a day per
+/// request) holds a run for ever on its second request to a host.
+pub const MAX_DELAY_MS: u64 = 3_600_000;
+/// Longest `timeout_secs` accepted: an hour per request. `0` is refused too: reqwest takes a
+/// zero timeout as "fail at once", so nothing would ever be fetched.
+pub const MAX_TIMEOUT_SECS: u64 = 3600;
+/// Most hosts fetched at once.
+pub const MAX_CONCURRENCY: usize = 1024;
+/// Most attempts per URL.
+pub const MAX_ATTEMPTS: u32 = 20;
+/// Most list pages per start URL.
+pub const MAX_LIST_PAGES: usize = 10_000;
+/// Longest `max_run_secs`: a week.
+pub const MAX_RUN_SECS: u64 = 7 * 24 * 3600;
 
 /// A parsed, validated crawl config.
 #[derive(Debug, Clone)]
@@ -25,6 +41,8 @@ pub struct CrawlConfig {
     /// HTTP settings: `FetchConfig::default()` with `[defaults]` applied.
     pub fetch: FetchConfig,
     pub sources: Vec<SourceConfig>,
+    /// `max_run_secs`: a run stops fetching after this long (`crawl::stop`). Default none.
+    pub max_run: Option<Duration>,
 }
 
 /// One `[[source]]`: a disclosure column (its list pages) and which of its links are articles.
@@ -37,11 +55,60 @@ pub struct SourceConfig {
     /// The column's first list pages (http or https).
     pub start: Vec<Url>,
     /// Article links: matched against the absolute link URL.
-    pub follow: Regex,
+    pub follow: Follow,
     /// When not empty, an article link is kept only if its text (or title) contains one.
     pub title_contains: Vec<String>,
     /// List pages read per start URL, the start page included.
     pub max_list_pages: usize,
+}
+
+/// A source's `follow` pattern. Its syntax is checked when the config is read (a parse, a
+/// few microseconds); it is compiled on first use, once per distinct pattern. Compiling
+/// every pattern up front made checking a config of 10,000 sources take seconds and
+/// 850 MB (issue 11): a compiled regex with Unicode classes such as `\d` is some 80 KB.
+#[derive(Debug, Clone)]
+pub struct Follow {
+    shared: Arc<(String, OnceLock<Result<Regex, String>>)>,
+}
+
+impl Follow {
+    /// Checks `pattern`'s syntax as `Regex::new` would (same nesting limit); the error text is
+    /// regex's own.
+    pub fn new(pattern: &str) -> Result<Follow, String> {
+        regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(pattern)
+            .map_err(|e| e.to_string())?;
+        Ok(Follow {
+            shared: Arc::new((pattern.to_string(), OnceLock::new())),
+        })
+    }
+
+    pub fn pattern(&self) -> &str {
+        &self.shared.0
+    }
+
+    /// The compiled pattern, or why it cannot be (one that parses but is larger than
+    /// regex's size limit).
+    pub fn regex(&self) -> Result<&Regex, String> {
+        self.shared
+            .1
+            .get_or_init(|| {
+                Regex::new(&self.shared.0).map_err(|e| {
+                    format!(
+                        "invalid regex in follow: {}",
+                        e.to_string().replace('\n', " ")
+                    )
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// True when the pattern compiles and matches `text`.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex().is_ok_and(|r| r.is_match(text))
+    }
 }
 
 /// A config that cannot be used: the file, the 1-based line when known, and the reason.
@@ -75,13 +142,14 @@ struct RawConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDefaults {
-    delay_ms: Option<u64>,
+    delay_ms: Option<Spanned<u64>>,
     concurrency: Option<Spanned<usize>>,
     user_agent: Option<String>,
     obey_robots: Option<bool>,
-    timeout_secs: Option<u64>,
+    timeout_secs: Option<Spanned<u64>>,
     max_attempts: Option<Spanned<u32>>,
     max_list_pages: Option<Spanned<usize>>,
+    max_run_secs: Option<Spanned<u64>>,
     /// Host name -> `IP` or `IP:port`, like curl's `--resolve`.
     #[serde(default)]
     resolve: BTreeMap<String, Spanned<String>>,
@@ -121,17 +189,25 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
 
     let mut fetch = FetchConfig::default();
     let d = raw.defaults;
+    // Each value within its range, or `file:line: reason`.
+    let ranged = |what: &str, n: Spanned<u64>, min: u64, max: u64| {
+        let value = *n.get_ref();
+        if (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(error(
+                Some(n.span()),
+                format!("{what} = {value} is out of range: it must be from {min} to {max}"),
+            ))
+        }
+    };
+    let widen = |n: Spanned<usize>| Spanned::new(n.span(), *n.get_ref() as u64);
     if let Some(ms) = d.delay_ms {
-        fetch.delay = Duration::from_millis(ms);
+        fetch.delay = Duration::from_millis(ranged("delay_ms", ms, 0, MAX_DELAY_MS)?);
     }
     if let Some(n) = d.concurrency {
-        if *n.get_ref() == 0 {
-            return Err(error(
-                Some(n.span()),
-                "concurrency must be at least 1".into(),
-            ));
-        }
-        fetch.concurrency = n.into_inner();
+        let n = ranged("concurrency", widen(n), 1, MAX_CONCURRENCY as u64)?;
+        fetch.concurrency = n as usize;
     }
     if let Some(ua) = d.user_agent {
         fetch.user_agent = ua;
@@ -140,17 +216,21 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         fetch.obey_robots = obey;
     }
     if let Some(secs) = d.timeout_secs {
-        fetch.timeout = Duration::from_secs(secs);
+        fetch.timeout = Duration::from_secs(ranged("timeout_secs", secs, 1, MAX_TIMEOUT_SECS)?);
     }
     if let Some(n) = d.max_attempts {
-        if *n.get_ref() == 0 {
-            return Err(error(
-                Some(n.span()),
-                "max_attempts must be at least 1".into(),
-            ));
-        }
-        fetch.max_attempts = n.into_inner();
+        let wide = Spanned::new(n.span(), u64::from(*n.get_ref()));
+        fetch.max_attempts = ranged("max_attempts", wide, 1, u64::from(MAX_ATTEMPTS))? as u32;
     }
+    let max_run = match d.max_run_secs {
+        Some(secs) => Some(Duration::from_secs(ranged(
+            "max_run_secs",
+            secs,
+            1,
+            MAX_RUN_SECS,
+        )?)),
+        None => None,
+    };
     for (host, addr) in d.resolve {
         let parsed = addr
             .get_ref()
@@ -172,13 +252,7 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         fetch.resolve.push((host, parsed));
     }
     let default_max_list_pages = match d.max_list_pages {
-        Some(n) if *n.get_ref() == 0 => {
-            return Err(error(
-                Some(n.span()),
-                "max_list_pages must be at least 1".into(),
-            ))
-        }
-        Some(n) => n.into_inner(),
+        Some(n) => ranged("max_list_pages", widen(n), 1, MAX_LIST_PAGES as u64)? as usize,
         None => DEFAULT_MAX_LIST_PAGES,
     };
 
@@ -186,6 +260,7 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         return Err(error(None, "no [[source]]: nothing to crawl".into()));
     }
     let mut names = HashSet::new();
+    let mut patterns: HashMap<String, Follow> = HashMap::new();
     let mut sources = Vec::new();
     for s in raw.sources {
         let name = s.name.get_ref().trim().to_string();
@@ -213,21 +288,29 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
                 )
             })?);
         }
-        let follow = Regex::new(s.follow.get_ref()).map_err(|e| {
-            let detail = e.to_string().replace('\n', " ");
-            error(
-                Some(s.follow.span()),
-                format!("source {name:?}: invalid regex in follow: {detail}"),
-            )
-        })?;
-        let max_list_pages = match s.max_list_pages {
-            Some(n) if *n.get_ref() == 0 => {
-                return Err(error(
-                    Some(n.span()),
-                    format!("source {name:?}: max_list_pages must be at least 1"),
-                ))
+        let follow = match patterns.get(s.follow.get_ref()) {
+            Some(follow) => Follow::clone(follow),
+            None => {
+                let follow = Follow::new(s.follow.get_ref()).map_err(|e| {
+                    let detail = e.replace('\n', " ");
+                    error(
+                        Some(s.follow.span()),
+                        format!("source {name:?}: invalid regex in follow: {detail}"),
+                    )
+                })?;
+                patterns.insert(s.follow.get_ref().clone(), follow.clone());
+                follow
             }
-            Some(n) => n.into_inner(),
+        };
+        let max_list_pages = match s.max_list_pages {
+            Some(n) => {
+                ranged("max_list_pages", widen(n), 1, MAX_LIST_PAGES as u64).map_err(|e| {
+                    ConfigError {
+                        reason: format!("source {name:?}: {}", e.reason),
+                        ..e
+                    }
+                })? as usize
+            }
             None => default_max_list_pages,
         };
         sources.push(SourceConfig {
@@ -239,7 +322,11 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
             max_list_pages,
         });
     }
-    Ok(CrawlConfig { fetch, sources })
+    Ok(CrawlConfig {
+        fetch,
+        sources,
+        max_run,
+    })
 }
 
 /// The URL if it is absolute http(s), else why not.
@@ -403,12 +490,63 @@ follow = 'art_'
             "{err}"
         );
         let err = error_of(&GOOD.replace("concurrency = 3", "concurrency = 0"));
-        assert_eq!(err, "sources.toml:4: concurrency must be at least 1");
+        assert_eq!(
+            err,
+            "sources.toml:4: concurrency = 0 is out of range: it must be from 1 to 1024"
+        );
         let err = error_of(&GOOD.replace("max_list_pages = 3", "max_list_pages = 0"));
         assert_eq!(
             err,
-            "sources.toml:14: source \"文成县 民生实事\": max_list_pages must be at least 1"
+            "sources.toml:14: source \"文成县 民生实事\": max_list_pages = 0 is out of range: it must be from 1 to 10000"
         );
+    }
+
+    #[test]
+    fn a_zero_timeout_and_a_day_long_delay_are_rejected_with_their_lines() {
+        let err = error_of(&GOOD.replace("delay_ms = 20", "timeout_secs = 0"));
+        assert_eq!(
+            err,
+            "sources.toml:3: timeout_secs = 0 is out of range: it must be from 1 to 3600"
+        );
+        let err = error_of(&GOOD.replace("delay_ms = 20", "delay_ms = 86400000"));
+        assert_eq!(
+            err,
+            "sources.toml:3: delay_ms = 86400000 is out of range: it must be from 0 to 3600000"
+        );
+        let err = error_of(&GOOD.replace("max_attempts = 2", "max_attempts = 1000"));
+        assert_eq!(
+            err,
+            "sources.toml:5: max_attempts = 1000 is out of range: it must be from 1 to 20"
+        );
+        let err = error_of(&GOOD.replace("delay_ms = 20", "max_run_secs = 0"));
+        assert_eq!(
+            err,
+            "sources.toml:3: max_run_secs = 0 is out of range: it must be from 1 to 604800"
+        );
+        let c = parse_str(&GOOD.replace("delay_ms = 20", "max_run_secs = 600")).unwrap();
+        assert_eq!(c.max_run, Some(Duration::from_secs(600)));
+        assert_eq!(parse_str(GOOD).unwrap().max_run, None);
+    }
+
+    #[test]
+    fn a_follow_pattern_too_large_to_compile_is_reported_when_used() {
+        let follow = Follow::new("\\w{1000}{1000}").unwrap();
+        let err = follow.regex().unwrap_err();
+        assert!(err.starts_with("invalid regex in follow: "), "{err}");
+        assert!(!follow.is_match("art_1"));
+    }
+
+    #[test]
+    fn sources_with_the_same_follow_pattern_share_one_compiled_regex() {
+        let text = GOOD.replace(
+            "follow = 'art_'",
+            "follow = '/art/\\d{4}/\\d+/\\d+/art_\\d+_\\d+\\.html$'",
+        );
+        let c = parse_str(&text).unwrap();
+        assert!(Arc::ptr_eq(
+            &c.sources[0].follow.shared,
+            &c.sources[1].follow.shared
+        ));
     }
 
     #[test]
@@ -464,6 +602,53 @@ follow = 'art_'
             .to_string();
         assert!(
             err.starts_with("/nonexistent/sources.toml: cannot read the config: "),
+            "{err}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod large {
+    use super::*;
+
+    /// A config of `n` sources, each its own column and follow pattern.
+    pub(super) fn many_sources(n: usize) -> String {
+        let mut text = String::from("[defaults]\ndelay_ms = 1000\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "\n[[source]]\nname = \"县{i} 民生实事\"\npublisher = \"县{i}\"\n\
+                 start = [\"https://www.county{i}.gov.cn/col/col{i}/index.html\"]\n\
+                 follow = '/art/\\d{{4}}/\\d+/\\d+/art_{i}_\\d+\\.html$'\n\
+                 title_contains = [\"民生实事\"]\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn a_config_of_ten_thousand_sources_is_validated_whole() {
+        let text = many_sources(10_000);
+        let c = parse(&text, Path::new("big.toml")).unwrap();
+        assert_eq!(c.sources.len(), 10_000);
+        let last = &c.sources[9_999];
+        assert_eq!(last.name, "县9999 民生实事");
+        assert_eq!(
+            last.start[0].as_str(),
+            "https://www.county9999.gov.cn/col/col9999/index.html"
+        );
+        assert!(last
+            .follow
+            .is_match("https://www.county9999.gov.cn/art/2024/8/28/art_9999_59001.html"));
+        assert!(!last
+            .follow
+            .is_match("https://www.county9999.gov.cn/art/2024/8/28/art_9998_59001.html"));
+        let bad = text.replace("art_9999_", "art_(9999_");
+        let err = parse(&bad, Path::new("big.toml")).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!(
+                "big.toml:{}: source \"县9999 民生实事\": invalid regex in follow",
+                3 + 9_999 * 7 + 5
+            )),
             "{err}"
         );
     }

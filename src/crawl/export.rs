@@ -4,7 +4,12 @@
 //! columns are the v1 columns followed by `valid_from` and `valid_to` (null while current),
 //! so that scripts reading records.csv never meet a column they do not expect.
 //!
-//! Every file is written to a temporary name beside the target and renamed into place.
+//! The history files belong to the folder's set like the others (`emit::set`): written into
+//! the new generation, replaced together with records.csv, 0644 like every output.
+//!
+//! A store that went back (it lost its -wal file, or an older copy was put back) is never
+//! turned into outputs over the newer ones it wrote: each set's manifest names the store and
+//! its generation, and [`ensure_not_behind`] refuses to write an older one.
 //!
 //! A crawl writes its outputs only when they would change ([`refresh_current`]): the store
 //! counts every change to what is exported (see `store.rs`, `outputs`), and notes which count
@@ -12,13 +17,16 @@
 //! modification times, as they were; a folder whose files are missing is written again.
 //! `minsheng export` always writes.
 
-use crate::emit::{self, EmitError, Output, COLUMNS, PAGES_JSON, RECORDS_CSV, RECORDS_JSONL};
+use crate::emit::{
+    self, CsvFormat, EmitError, Output, StoreOrigin, COLUMNS, PAGES_JSON, RECORDS_CSV,
+    RECORDS_JSONL,
+};
 use crate::record::PageReport;
+use crate::sanitize;
 use crate::store::{Store, StoreError};
 use serde_json::Value;
 use std::fmt;
 use std::fs;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 pub const HISTORY_CSV: &str = "records_history.csv";
@@ -29,6 +37,15 @@ pub const HISTORY_JSONL: &str = "records_history.jsonl";
 pub enum ExportError {
     Store(StoreError),
     Emit(EmitError),
+    /// The folder holds outputs of a later state of this same store: the store went back (a
+    /// lost or damaged -wal file, a restored backup). Writing would put less over more.
+    StoreWentBack {
+        out: PathBuf,
+        store: PathBuf,
+        written: i64,
+        now: i64,
+        records: usize,
+    },
 }
 
 impl fmt::Display for ExportError {
@@ -36,6 +53,24 @@ impl fmt::Display for ExportError {
         match self {
             ExportError::Store(e) => e.fmt(f),
             ExportError::Emit(e) => e.fmt(f),
+            ExportError::StoreWentBack {
+                out,
+                store,
+                written,
+                now,
+                records,
+            } => write!(
+                f,
+                "{}: these outputs ({records} record(s)) were written from generation {written} \
+                 of the store {}, which is now at generation {now}: the store has lost changes \
+                 (a deleted or damaged {}-wal file, or an older copy put back). Nothing was \
+                 written. Restore the store from a backup, or, to keep what it holds now, move \
+                 {} away and run again",
+                out.display(),
+                store.display(),
+                store.display(),
+                out.display()
+            ),
         }
     }
 }
@@ -59,13 +94,52 @@ impl From<EmitError> for ExportError {
 pub struct Written {
     pub pages: usize,
     pub records: usize,
+    /// Record versions in records_history.*, when asked for.
     pub versions: usize,
 }
 
-/// Writes the current records and pages of every stored article to `out`, in URL order.
+/// Refuses to write `out` from `store` when `out` holds outputs of a later generation of the
+/// same store (see [`ExportError::StoreWentBack`]). A crawl asks before its first request, so
+/// that a store that went back does not start its history again.
+pub fn ensure_not_behind(store: &Store, out: &Path) -> Result<(), ExportError> {
+    let Some(manifest) = emit::current_manifest(out) else {
+        return Ok(());
+    };
+    let Some(origin) = manifest.store else {
+        return Ok(());
+    };
+    if Path::new(&origin.path) != store.path() {
+        return Ok(());
+    }
+    let now = store.outputs_generation()?;
+    if now < origin.generation {
+        return Err(ExportError::StoreWentBack {
+            out: out.to_path_buf(),
+            store: store.path().to_path_buf(),
+            written: origin.generation,
+            now,
+            records: manifest.records,
+        });
+    }
+    Ok(())
+}
+
+/// Writes the current records and pages of every stored article to `out`, in URL order, and
+/// with `history` every record version to records_history.* — one set, replaced at once.
 /// An article that never yielded a version is listed in pages.json with its last error.
-pub fn write_current(store: &Store, out: &Path) -> Result<Written, ExportError> {
-    let mut output = Output::create(out, false)?;
+pub fn write_current(
+    store: &Store,
+    out: &Path,
+    format: CsvFormat,
+    history: bool,
+) -> Result<Written, ExportError> {
+    ensure_not_behind(store, out)?;
+    let generation = store.outputs_generation()?;
+    let mut output = Output::create(out, format)?;
+    output.set_origin(StoreOrigin {
+        path: store.path().to_string_lossy().into_owned(),
+        generation,
+    });
     let mut written = Written::default();
     for article in store.articles()? {
         let page = article.report.unwrap_or_else(|| {
@@ -78,6 +152,9 @@ pub fn write_current(store: &Store, out: &Path) -> Result<Written, ExportError> 
         output.write_page(&page)?;
         written.pages += 1;
     }
+    if history {
+        written.versions = write_history(store, &mut output)?;
+    }
     output.finish()?;
     Ok(written)
 }
@@ -85,7 +162,11 @@ pub fn write_current(store: &Store, out: &Path) -> Result<Written, ExportError> 
 /// Writes the current outputs to `out` unless it already holds them: the store has not
 /// changed since they were written there and the three files are still in place. None when
 /// nothing needed writing.
-pub fn refresh_current(store: &Store, out: &Path) -> Result<Option<Written>, ExportError> {
+pub fn refresh_current(
+    store: &Store,
+    out: &Path,
+    format: CsvFormat,
+) -> Result<Option<Written>, ExportError> {
     let generation = store.outputs_generation()?;
     let in_place = [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON]
         .iter()
@@ -93,7 +174,7 @@ pub fn refresh_current(store: &Store, out: &Path) -> Result<Option<Written>, Exp
     if in_place && store.exported_generation(&folder_key(out))? == Some(generation) {
         return Ok(None);
     }
-    let written = write_current(store, out)?;
+    let written = write_current(store, out, format, false)?;
     store.save_exported(&folder_key(out), generation, &crate::pipeline::now_utc())?;
     Ok(Some(written))
 }
@@ -107,59 +188,41 @@ fn folder_key(out: &Path) -> String {
 }
 
 /// Writes every record version with `valid_from` / `valid_to` to `records_history.csv` and
-/// `records_history.jsonl` in `out`.
-pub fn write_history(store: &Store, out: &Path) -> Result<usize, ExportError> {
-    let versions = store.history()?;
-    let err = |path: PathBuf| move |source: std::io::Error| EmitError { path, source };
-    fs::create_dir_all(out).map_err(err(out.to_path_buf()))?;
-    let temp = |name: &str| {
-        tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(out)
-            .map_err(err(out.join(name)))
-    };
-    let csv_path = out.join(HISTORY_CSV);
-    let jsonl_path = out.join(HISTORY_JSONL);
-    let csv_err = |e: csv::Error| EmitError {
-        path: csv_path.clone(),
-        source: e.into(),
-    };
-    let mut csv = csv::Writer::from_writer(temp(HISTORY_CSV)?);
-    let mut header: Vec<&str> = COLUMNS.to_vec();
-    header.extend(["valid_from", "valid_to"]);
-    csv.write_record(&header).map_err(csv_err)?;
-    let mut jsonl = BufWriter::new(temp(HISTORY_JSONL)?);
-    for v in &versions {
-        let mut fields: Vec<String> = COLUMNS
-            .iter()
-            .map(|c| emit::csv_field(&v.record[*c]))
-            .collect();
-        fields.push(v.valid_from.clone());
-        fields.push(v.valid_to.clone().unwrap_or_default());
-        csv.write_record(&fields).map_err(csv_err)?;
-        let mut object = v.record.as_object().cloned().unwrap_or_default();
-        object.insert("valid_from".into(), Value::from(v.valid_from.clone()));
-        object.insert(
-            "valid_to".into(),
-            v.valid_to.clone().map_or(Value::Null, Value::from),
-        );
-        writeln!(jsonl, "{}", Value::Object(object)).map_err(err(jsonl_path.clone()))?;
+/// `records_history.jsonl` of the set being written, with the same care as the current
+/// records: no control characters, formulas neutralized unless the format is raw.
+fn write_history(store: &Store, output: &mut Output) -> Result<usize, ExportError> {
+    let mut versions = store.history()?;
+    for v in &mut versions {
+        sanitize::strip_controls_in(&mut v.record);
     }
-    let csv = csv.into_inner().map_err(|e| EmitError {
-        path: csv_path.clone(),
-        source: e.into_error(),
+    let format = output.format();
+    output.write_file(HISTORY_CSV, |file| {
+        let mut csv = csv::Writer::from_writer(file);
+        let mut header: Vec<&str> = COLUMNS.to_vec();
+        header.extend(["valid_from", "valid_to"]);
+        csv.write_record(&header)?;
+        for v in &versions {
+            let mut fields: Vec<String> = COLUMNS
+                .iter()
+                .map(|c| format.cell(&emit::csv_field(&v.record[*c])).into_owned())
+                .collect();
+            fields.push(v.valid_from.clone());
+            fields.push(v.valid_to.clone().unwrap_or_default());
+            csv.write_record(&fields)?;
+        }
+        csv.flush()
     })?;
-    let jsonl = jsonl.into_inner().map_err(|e| EmitError {
-        path: jsonl_path.clone(),
-        source: e.into_error(),
+    output.write_file(HISTORY_JSONL, |file| {
+        for v in &versions {
+            let mut object = v.record.as_object().cloned().unwrap_or_default();
+            object.insert("valid_from".into(), Value::from(v.valid_from.clone()));
+            object.insert(
+                "valid_to".into(),
+                v.valid_to.clone().map_or(Value::Null, Value::from),
+            );
+            writeln!(file, "{}", Value::Object(object))?;
+        }
+        Ok(())
     })?;
-    for (file, target) in [(csv, csv_path.clone()), (jsonl, jsonl_path.clone())] {
-        file.as_file().sync_all().map_err(err(target.clone()))?;
-        file.persist(&target).map_err(|e| EmitError {
-            path: target,
-            source: e.error,
-        })?;
-    }
     Ok(versions.len())
 }

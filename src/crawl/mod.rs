@@ -2,7 +2,7 @@
 //! offline companions `export` and `reparse`.
 //!
 //! A run: read and check the whole config (exit 2 before any request when it is bad); take
-//! the store's lock (`DB.lock`, an fs4 advisory lock released by the kernel even on SIGKILL;
+//! the store's lock (`DB.lock`, an advisory lock released by the kernel even on SIGKILL;
 //! a second run exits at once with status 3); for every source, read its list pages
 //! ([`lists`]) following the pagination up to `max_list_pages`, then fetch every article
 //! found plus those left suspect or failed by an earlier run. Every request is conditional
@@ -25,29 +25,37 @@
 //! is a quick indexed read on a read-only connection, which never waits for the writer. So
 //! waiting never spins, and neither a parse nor a commit holds up a fetch.
 
+mod commands;
 pub mod config;
 pub mod export;
 pub mod lists;
+mod lock;
+mod stop;
 mod workers;
 pub mod writer;
 
-use crate::cli::{CrawlArgs, ExportArgs, LogFormat, ReparseArgs};
+pub use commands::{export_main, main, reparse, reparse_as, reparse_main, ReparseSummary};
+pub use lock::{lock_path, lock_store, StoreLock};
+pub use stop::{Stop, Stopped};
+
 use crate::decode;
+use crate::emit::CsvFormat;
 use crate::fetch::{FetchError, Fetched, Fetcher, Request};
 use crate::pipeline::{self, sha256_hex, Source};
 use crate::record::PageReport;
-use crate::store::{PageKind, PageState, RecordChanges, ReparseInput, Snapshot, Store, StoreError};
+use crate::sanitize::Escaped;
+use crate::store::{PageKind, PageState, RecordChanges, Snapshot, Store, StoreError};
 use config::{ConfigError, CrawlConfig, SourceConfig};
 use export::ExportError;
 use indicatif::{ProgressBar, ProgressStyle};
 use lists::{Filter, ListPage, Listing};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use url::Url;
 
 /// Exit status when another run holds the store's lock.
@@ -75,12 +83,20 @@ pub struct Summary {
     pub records: RecordChanges,
     /// The outputs were written; false when the folder already held what the store holds.
     pub outputs_written: bool,
+    /// The run stopped before its end (a signal, the run time limit), and why.
+    pub stopped: Option<Stopped>,
 }
 
 impl Summary {
     /// Something needs the operator's attention: exit status 1.
     pub fn has_failures(&self) -> bool {
-        self.list_failed + self.failed + self.suspect > 0
+        self.list_failed + self.failed + self.suspect > 0 || self.stopped.is_some()
+    }
+
+    /// Articles found but not checked (the run stopped before them).
+    pub fn not_checked(&self) -> usize {
+        self.articles
+            .saturating_sub(self.fetched + self.unchanged + self.failed)
     }
 }
 
@@ -103,7 +119,15 @@ impl fmt::Display for Summary {
             self.records.new,
             self.records.changed,
             self.records.removed
-        )
+        )?;
+        if let Some(why) = self.stopped {
+            write!(
+                f,
+                "; stopped early: {why}, {} article(s) found but not checked (the next run checks them)",
+                self.not_checked()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -176,56 +200,6 @@ impl From<StoreError> for CrawlError {
 impl From<ExportError> for CrawlError {
     fn from(e: ExportError) -> Self {
         CrawlError::Export(e)
-    }
-}
-
-/// The lock file of a store: its path with `.lock` appended.
-pub fn lock_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
-}
-
-/// Held for the whole run; the kernel releases it when the process ends, however it ends.
-#[derive(Debug)]
-pub struct StoreLock {
-    _file: File,
-}
-
-/// Takes the store's lock without waiting: a scheduler that starts a run while the last
-/// one is still going gets a refusal at once, not a queue of runs.
-pub fn lock_store(db: &Path) -> Result<StoreLock, CrawlError> {
-    let lock = lock_path(db);
-    let fail = |reason: String| CrawlError::Lock {
-        lock: lock.clone(),
-        reason,
-    };
-    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)
-            .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock)
-        .map_err(|e| fail(e.to_string()))?;
-    match file.try_lock() {
-        Ok(()) => {
-            // Only the holder writes: the pid is for the refusal message.
-            let _ = file.set_len(0);
-            let _ = writeln!(file, "{}", std::process::id());
-            Ok(StoreLock { _file: file })
-        }
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let holder = fs::read_to_string(&lock).unwrap_or_default();
-            Err(CrawlError::Locked {
-                lock,
-                holder: holder.trim().to_string(),
-            })
-        }
-        Err(std::fs::TryLockError::Error(e)) => Err(fail(e.to_string())),
     }
 }
 
@@ -551,7 +525,7 @@ impl ListRead {
     fn keep(&self, store: &mut Store, url: &str) {
         if let Some(k) = &self.keep {
             if let Err(e) = store.save_listing(url, &k.sha, &k.final_url, &k.listing) {
-                tracing::warn!(url = %url, error = %e, "list page links not kept");
+                tracing::warn!(url = %Escaped(url), error = %e, "list page links not kept");
             }
         }
     }
@@ -568,8 +542,19 @@ fn judge_list(
 ) -> Result<ListVerdict, StoreError> {
     let key = url.as_str();
     let stored_sha = state.and_then(|s| s.sha256);
+    let follow = match src.follow.regex() {
+        Ok(follow) => follow,
+        // A pattern that parses but cannot be compiled (larger than regex's size limit).
+        Err(reason) => {
+            return Ok(ListVerdict::Failed(Failure {
+                status: None,
+                reason: format!("source {:?}: {reason}", src.name),
+                at: pipeline::now_utc(),
+            }))
+        }
+    };
     let filter = Filter {
-        follow: &src.follow,
+        follow,
         title_contains: &src.title_contains,
     };
     let base = |final_url: &str| Url::parse(final_url).unwrap_or_else(|_| url.clone());
@@ -804,14 +789,14 @@ impl Run {
             .await?;
         match outcome {
             ListOutcome::Failed(reason) => {
-                tracing::warn!(source = %src.name, url = %key, reason = %reason, "list page failed");
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&key), reason = %Escaped(&reason), "list page failed");
                 self.summary().list_failed += 1;
                 Ok(None)
             }
             ListOutcome::Read(page) => {
                 self.summary().list_pages += 1;
                 tracing::debug!(
-                    source = %src.name, url = %key, articles = page.articles.len(),
+                    source = %Escaped(&src.name), url = %Escaped(&key), articles = page.articles.len(),
                     next_pages = page.next_pages.len(), "list page read"
                 );
                 Ok(Some(page))
@@ -881,15 +866,17 @@ impl Run {
         }
         match &outcome {
             Outcome::Failed(reason) => {
-                tracing::warn!(source = %src.name, url = %url, reason = %reason, "article failed")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "article failed")
             }
             Outcome::Suspect(reason) => {
-                tracing::warn!(source = %src.name, url = %url, reason = %reason, "suspect fetch")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "suspect fetch")
             }
             Outcome::NoTable(reason) => {
-                tracing::warn!(source = %src.name, url = %url, reason = %reason, "article without a progress table")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "article without a progress table")
             }
-            other => tracing::debug!(source = %src.name, url = %url, outcome = ?other, "article"),
+            other => {
+                tracing::debug!(source = %Escaped(&src.name), url = %Escaped(&url), outcome = ?other, "article")
+            }
         }
         self.progress.inc(1);
         Ok(())
@@ -904,15 +891,31 @@ pub struct CrawlOptions {
     pub out: PathBuf,
     /// Draw a progress bar on stderr (only when it is a terminal and logs are text).
     pub progress: bool,
+    /// records.csv cells as they are (`--raw-csv`): no formula neutralization.
+    pub raw_csv: bool,
+    /// Stop fetching after this long (`--max-run-secs`, over the config's `max_run_secs`).
+    pub max_run: Option<Duration>,
 }
 
 /// Runs one crawl: config, lock, sources, outputs. Per-page failures are counted in the
 /// summary; an error is returned only when the run could not start or finish.
 pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
+    run_until(opts, &Stop::new())
+}
+
+/// [`run`], stopping cleanly when `stop` is requested or the run time limit is reached: the
+/// fetching stops, what was fetched is saved, the outputs are written ([`stop`]).
+pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError> {
+    let started = tokio::time::Instant::now();
     let config: CrawlConfig = config::load(&opts.config).map_err(CrawlError::Config)?;
+    let max_run = opts.max_run.or(config.max_run);
     let fetcher = Fetcher::new(&config.fetch).map_err(CrawlError::Fetcher)?;
     let _lock = lock_store(&opts.db)?;
     let store = Store::open(&opts.db)?;
+    // A store that went back (a lost -wal file) would start its history again and write
+    // less over the outputs: refused before any request.
+    export::ensure_not_behind(&store, &opts.out)?;
+    let db = store.path().to_path_buf();
     let progress = if opts.progress {
         let bar = ProgressBar::new(0);
         if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} articles {wide_bar}")
@@ -925,13 +928,13 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
     };
     let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
     let retries = Mutex::new(store.retry_urls_by_source()?);
-    let reader = Store::open_read_only(&opts.db)?;
+    let reader = Store::open_read_only(&db)?;
     let run = Run {
         retries,
         fetcher,
         reader: Arc::new(Mutex::new(reader)),
         writer: writer::Writer::start(store)?,
-        db: opts.db.clone(),
+        db: db.clone(),
         workers: workers::Workers::start(parallelism).map_err(|e| {
             CrawlError::Runtime(format!("cannot start the CPU worker threads: {e}"))
         })?,
@@ -943,209 +946,56 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
         .enable_all()
         .build()
         .map_err(|e| CrawlError::Runtime(format!("cannot start the async runtime: {e}")))?;
-    let results = runtime.block_on(futures_util::future::join_all(
+    let sources = futures_util::future::join_all(
         config
             .sources
             .into_iter()
             .map(|src| run.source(Arc::new(src))),
-    ));
-    run.progress.finish_and_clear();
-    let mut summary = *run.summary();
-    let store = run.writer.finish()?;
-    results.into_iter().collect::<Result<(), StoreError>>()?;
-    summary.outputs_written = export::refresh_current(&store, &opts.out)?.is_some();
+    );
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            results = sources => Ok(results),
+            stopped = stop::time_limit(started, max_run) => Err(stopped),
+            stopped = stop.requested() => Err(stopped),
+        }
+    });
+    let Run {
+        writer,
+        reader,
+        progress,
+        summary,
+        ..
+    } = run;
+    progress.finish_and_clear();
+    drop(reader);
+    let mut summary = *lock_ignoring_poison(&summary);
+    // Every save handed to the writer is committed, a stopped run's included.
+    let store = writer.finish()?;
+    match finished {
+        Ok(results) => results.into_iter().collect::<Result<(), StoreError>>()?,
+        Err(stopped) => {
+            tracing::warn!(reason = %stopped, "stopping early: writing what was fetched");
+            summary.stopped = Some(stopped);
+        }
+    }
+    let format = CsvFormat {
+        bom: false,
+        raw: opts.raw_csv,
+    };
+    summary.outputs_written = export::refresh_current(&store, &opts.out, format)?.is_some();
     if !summary.outputs_written {
         tracing::debug!(out = %opts.out.display(), "outputs already current, not written again");
     }
+    checkpoint(&store)?;
     Ok(summary)
 }
 
-/// Sets up logging on stderr: text or one JSON object per line; `RUST_LOG` overrides the
-/// level (default: warnings, the summary, and errors).
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-    };
-}
-
-/// `minsheng crawl`: run, summary line, exit status (0 all good, 1 some page or source
-/// failed or was suspect, 2 config or usage error, 3 another run holds the lock).
-pub fn main(args: CrawlArgs) -> ExitCode {
-    init_logging(args.log_format);
-    let opts = CrawlOptions {
-        config: args.config,
-        db: args.db,
-        out: args.out,
-        progress: args.log_format == LogFormat::Text && std::io::stderr().is_terminal(),
-    };
-    match run(&opts) {
-        Ok(s) => {
-            match args.log_format {
-                LogFormat::Text => eprintln!("minsheng crawl: {s}"),
-                LogFormat::Json => tracing::info!(
-                    list_pages = s.list_pages,
-                    list_failed = s.list_failed,
-                    articles = s.articles,
-                    fetched = s.fetched,
-                    new_pages = s.new_pages,
-                    changed_pages = s.changed_pages,
-                    no_table = s.no_table,
-                    unchanged = s.unchanged,
-                    failed = s.failed,
-                    suspect = s.suspect,
-                    records_new = s.records.new,
-                    records_changed = s.records.changed,
-                    records_removed = s.records.removed,
-                    outputs_written = s.outputs_written,
-                    out = %opts.out.display(),
-                    "crawl finished"
-                ),
-            }
-            if s.has_failures() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Err(e) => {
-            match args.log_format {
-                LogFormat::Text => eprintln!("minsheng crawl: {e}"),
-                LogFormat::Json => tracing::error!(error = %e, "crawl not run"),
-            }
-            e.exit_code()
-        }
-    }
-}
-
-fn open_existing(db: &Path) -> Result<Store, CrawlError> {
-    if !db.is_file() {
-        return Err(CrawlError::NoStore(db.to_path_buf()));
-    }
-    Ok(Store::open(db)?)
-}
-
-/// `minsheng export`: the store's current records to --out; with --history, every version.
-/// Reads only, so it may run beside a crawl (WAL readers do not block the writer).
-pub fn export_main(args: ExportArgs) -> ExitCode {
-    let result = (|| -> Result<(export::Written, Option<usize>), CrawlError> {
-        let store = open_existing(&args.db)?;
-        let written = export::write_current(&store, &args.out)?;
-        let versions = if args.history {
-            Some(export::write_history(&store, &args.out)?)
-        } else {
-            None
-        };
-        Ok((written, versions))
-    })();
-    match result {
-        Ok((written, versions)) => {
-            let history = versions
-                .map(|n| format!(", {n} record version(s) to {}", export::HISTORY_CSV))
-                .unwrap_or_default();
-            eprintln!(
-                "minsheng export: {} page(s), {} current record(s){history} written to {}",
-                written.pages,
-                written.records,
-                args.out.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("minsheng export: {e}");
-            e.exit_code()
-        }
-    }
-}
-
-/// What a reparse did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ReparseSummary {
-    pub pages: usize,
-    pub failed: usize,
-    pub records: RecordChanges,
-}
-
-/// Extracts every stored article again from its stored raw version, committing the record
-/// changes (a changed record's new version is valid from now), then writes --out.
-pub fn reparse(db: &Path, out: &Path) -> Result<ReparseSummary, CrawlError> {
-    let _lock = lock_store(db)?;
-    let mut store = open_existing(db)?;
-    let mut summary = ReparseSummary::default();
-    let now = pipeline::now_utc();
-    let inputs = store.reparse_inputs()?;
-    for group in inputs.chunks(writer::MAX_GROUP) {
-        store.begin_group()?;
-        reparse_group(&mut store, group, &now, &mut summary)?;
-        store.commit_group()?;
-    }
-    export::write_current(&store, out)?;
-    Ok(summary)
-}
-
-/// Extracts and saves a group of stored articles (inside one transaction).
-fn reparse_group(
-    store: &mut Store,
-    group: &[ReparseInput],
-    now: &str,
-    summary: &mut ReparseSummary,
-) -> Result<(), StoreError> {
-    for input in group {
-        let Some(raw) = store.raw(&input.url, &input.sha256)? else {
-            eprintln!(
-                "minsheng reparse: {}: the stored version {} is missing",
-                input.url, input.sha256
-            );
-            summary.failed += 1;
-            continue;
-        };
-        let report = pipeline::process(&Source {
-            url: input.url.clone(),
-            bytes: raw.bytes,
-            content_type: raw.content_type,
-            fetched_at: raw.fetched_at,
-            final_url: Some(raw.final_url),
-            http_status: Some(raw.status),
-            default_publisher: input.publisher.clone(),
-        });
-        let changes = store.save_reparsed(&report, now)?;
-        summary.pages += 1;
-        summary.records += changes;
+/// Ends a command that opened the store: the log moved into the database file.
+fn checkpoint(store: &Store) -> Result<(), StoreError> {
+    if !store.checkpoint()? {
+        tracing::debug!(db = %store.path().display(), "checkpoint left for the run using the store");
     }
     Ok(())
-}
-
-/// `minsheng reparse`.
-pub fn reparse_main(args: ReparseArgs) -> ExitCode {
-    match reparse(&args.db, &args.out) {
-        Ok(s) => {
-            eprintln!(
-                "minsheng reparse: {} page(s) extracted again, {} failed; records new {}, changed {}, removed {}; written to {}",
-                s.pages,
-                s.failed,
-                s.records.new,
-                s.records.changed,
-                s.records.removed,
-                args.out.display()
-            );
-            if s.failed > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Err(e) => {
-            eprintln!("minsheng reparse: {e}");
-            e.exit_code()
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,567 @@
+//! The output folder as one set: every file of a run is replaced at the same instant, so a run
+//! stopped at any point (SIGKILL included) leaves the previous set or the new one, never a
+//! mix (issue 11: a kill between three renames once left records.csv of one run beside
+//! pages.json of another).
+//!
+//! POSIX renames one name at a time, so the set lives in a folder of its own and one rename
+//! switches folders:
+//!
+//! ```text
+//! out/records.csv  -> .minsheng-outputs/current/records.csv     (symlinks, made once)
+//! out/.minsheng-outputs/current -> g-4242-1a2b                   (the one switch)
+//! out/.minsheng-outputs/g-4242-1a2b/{records.csv, ..., manifest.json}
+//! out/.minsheng-outputs/lock                                      (one writer at a time)
+//! ```
+//!
+//! A run writes its generation folder `g-…` (each file synced, then the folder), points a
+//! new symlink at it and renames that over `current`: that rename is the commit. Then it makes
+//! the top-level links that are missing and removes the previous generation. A file of the
+//! previous set that this run does not write (`records_history.csv` after an `export`
+//! without `--history`) is carried into the new generation by a hard link, so the set stays
+//! whole. The folder lock makes writers take turns, and each start removes what killed runs
+//! left: generation folders that are not `current`, stray `current.*` links, and the
+//! `.records.csv.*.tmp` files of versions that renamed files one by one. A folder written by
+//! such a version holds plain files: they are replaced by the links on the first commit (the
+//! one moment a reader could see a mix, once per folder).
+//!
+//! `manifest.json` in each generation says what it holds (files, pages, records) and, for
+//! outputs of the crawl store, which store and which generation of it: `export` refuses to
+//! put an older state of the same store over newer outputs (a store that lost its -wal file).
+
+use crate::emit::EmitError;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The hidden folder of generations inside the output folder.
+pub const SETS_DIR: &str = ".minsheng-outputs";
+/// The symlink naming the current generation.
+const CURRENT: &str = "current";
+/// Each generation's description.
+pub const MANIFEST: &str = "manifest.json";
+const LOCK: &str = "lock";
+
+/// Temporary files of versions before the set (`.records.csv.XXXX.tmp`): removed when seen.
+const LEGACY_TEMP_PREFIXES: [&str; 9] = [
+    ".records.csv.",
+    ".records.jsonl.",
+    ".pages.json.",
+    ".records_history.csv.",
+    ".records_history.jsonl.",
+    ".records.xlsx.",
+    ".timeline.csv.",
+    ".timeline.jsonl.",
+    ".report.html.",
+];
+
+/// What a generation holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Manifest {
+    /// The files of the set, in the order written.
+    pub files: Vec<String>,
+    pub pages: usize,
+    pub records: usize,
+    pub written_at: String,
+    /// For outputs of the crawl store: which store, at which generation.
+    pub store: Option<StoreOrigin>,
+}
+
+/// The store state a set was written from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreOrigin {
+    /// The store's canonical path.
+    pub path: String,
+    /// `outputs.generation` of the store when the set was written.
+    pub generation: i64,
+}
+
+/// The steps of a commit, in order; a test stops after any of them to play a kill there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// Every file of the generation written and synced; the files of the previous set that
+    /// this run did not write linked in; the manifest written.
+    Written,
+    /// The generation folder synced.
+    Synced,
+    /// `current` points at the new generation: the commit.
+    Switched,
+    /// The top-level links exist.
+    Linked,
+    /// The previous generation is removed.
+    Cleaned,
+}
+
+/// The generation being written, with the folder's lock.
+pub struct Generation {
+    dir: PathBuf,
+    sets: PathBuf,
+    name: String,
+    files: Vec<String>,
+    /// Held until the generation is committed or dropped.
+    _lock: File,
+    /// Committed (or, in a test, abandoned as a kill would): not removed on drop.
+    keep: bool,
+}
+
+fn emit_err(path: &Path) -> impl FnOnce(io::Error) -> EmitError + '_ {
+    move |source| EmitError {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Opens `path` for writing without following a symlink there (`O_NOFOLLOW`): a link planted
+/// at a lock's name cannot make us write through it.
+pub fn open_no_follow(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path).map_err(|e| {
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            io::Error::other(format!(
+                "it is a symbolic link; remove it (a lock file is never followed): {e}"
+            ))
+        } else {
+            e
+        }
+    })
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn symlink(_target: &Path, _link: &Path) -> io::Result<()> {
+    Err(io::Error::other(
+        "an output set needs symbolic links, which minsheng makes on unix only",
+    ))
+}
+
+/// Makes a file 0644 whatever the umask: outputs are for analysts to share.
+fn readable_by_all(file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
+
+/// Syncs a folder, so that the names made or renamed in it last.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// The name of the current generation, if there is one.
+fn current_name(sets: &Path) -> Option<String> {
+    fs::read_link(sets.join(CURRENT))
+        .ok()
+        .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
+}
+
+/// The manifest of the set currently in `dir`, if it has one.
+pub fn current_manifest(dir: &Path) -> Option<Manifest> {
+    let text = fs::read_to_string(dir.join(SETS_DIR).join(CURRENT).join(MANIFEST)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Removes what killed runs left in `dir` (the folder lock is held).
+fn clean_leftovers(dir: &Path, sets: &Path) -> io::Result<()> {
+    let current = current_name(sets);
+    for entry in fs::read_dir(sets)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type()?;
+        if name.starts_with("g-") && kind.is_dir() && Some(&name) != current.as_ref() {
+            fs::remove_dir_all(entry.path())?;
+        } else if name.starts_with("current.") && kind.is_symlink() {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale_temp =
+            name.ends_with(".tmp") && LEGACY_TEMP_PREFIXES.iter().any(|p| name.starts_with(p));
+        let stale_link = name.starts_with('.') && name.ends_with(".link");
+        if (stale_temp && entry.file_type()?.is_file())
+            || (stale_link && entry.file_type()?.is_symlink())
+        {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+impl Generation {
+    /// Takes `dir`'s lock (waiting for another writer to finish), removes what killed runs
+    /// left, and starts a new generation folder.
+    pub fn start(dir: &Path) -> Result<Generation, EmitError> {
+        fs::create_dir_all(dir).map_err(emit_err(dir))?;
+        let sets = dir.join(SETS_DIR);
+        match fs::symlink_metadata(&sets) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(EmitError {
+                    path: sets,
+                    source: io::Error::other("not a folder; move it away"),
+                })
+            }
+            Err(_) => fs::create_dir(&sets).map_err(emit_err(&sets))?,
+        }
+        let lock_path = sets.join(LOCK);
+        let lock = open_no_follow(&lock_path).map_err(emit_err(&lock_path))?;
+        lock.lock().map_err(emit_err(&lock_path))?;
+        clean_leftovers(dir, &sets).map_err(emit_err(&sets))?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let mut attempt = 0u32;
+        let name = loop {
+            let name = format!("g-{}-{stamp:x}-{attempt}", std::process::id());
+            match fs::create_dir(sets.join(&name)) {
+                Ok(()) => break name,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+                Err(e) => return Err(emit_err(&sets.join(&name))(e)),
+            }
+        };
+        Ok(Generation {
+            dir: dir.to_path_buf(),
+            sets,
+            name,
+            files: Vec::new(),
+            _lock: lock,
+            keep: false,
+        })
+    }
+
+    fn path(&self) -> PathBuf {
+        self.sets.join(&self.name)
+    }
+
+    /// Creates `name` in the generation (0644) and counts it among the set's files.
+    pub fn create(&mut self, name: &str) -> Result<File, EmitError> {
+        let path = self.path().join(name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(emit_err(&self.dir.join(name)))?;
+        readable_by_all(&file).map_err(emit_err(&self.dir.join(name)))?;
+        if !self.files.iter().any(|f| f == name) {
+            self.files.push(name.to_string());
+        }
+        Ok(file)
+    }
+
+    /// Commits the generation as the folder's set (see the module doc).
+    pub fn commit(self, manifest: Manifest) -> Result<(), EmitError> {
+        self.commit_until(manifest, Step::Cleaned)
+    }
+
+    /// Commits up to and including `last`; stopping earlier leaves the folder as a kill
+    /// there would (nothing is undone).
+    pub fn commit_until(mut self, mut manifest: Manifest, last: Step) -> Result<(), EmitError> {
+        let path = self.path();
+        let previous = current_name(&self.sets);
+        if let Some(previous) = &previous {
+            let old = self.sets.join(previous);
+            for name in manifest_of(&old).map(|m| m.files).unwrap_or_default() {
+                if !self.files.contains(&name) && old.join(&name).is_file() {
+                    link_or_copy(&old.join(&name), &path.join(&name))
+                        .map_err(emit_err(&self.dir.join(&name)))?;
+                    self.files.push(name);
+                }
+            }
+        }
+        manifest.files = self.files.clone();
+        let files = manifest.files.clone();
+        let mut file = self.create(MANIFEST)?;
+        let manifest_path = self.dir.join(SETS_DIR).join(MANIFEST);
+        serde_json::to_writer_pretty(&mut file, &manifest)
+            .map_err(io::Error::from)
+            .and_then(|()| file.write_all(b"\n"))
+            .and_then(|()| file.sync_all())
+            .map_err(emit_err(&manifest_path))?;
+        self.keep = last < Step::Cleaned;
+        if last == Step::Written {
+            return Ok(());
+        }
+        sync_dir(&path).map_err(emit_err(&path))?;
+        if last == Step::Synced {
+            return Ok(());
+        }
+        let temp = self.sets.join(format!("{CURRENT}.{}", self.name));
+        match symlink(Path::new(&self.name), &temp) {
+            Ok(()) => {}
+            // EPERM / ENOTSUP: the file system has no symbolic links.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::Unsupported
+                ) =>
+            {
+                return self.commit_without_links(&files, e)
+            }
+            Err(e) => return Err(emit_err(&temp)(e)),
+        }
+        fs::rename(&temp, self.sets.join(CURRENT)).map_err(emit_err(&self.sets))?;
+        sync_dir(&self.sets).map_err(emit_err(&self.sets))?;
+        self.keep = true;
+        if last == Step::Switched {
+            return Ok(());
+        }
+        for name in &files {
+            self.link(name)?;
+        }
+        sync_dir(&self.dir).map_err(emit_err(&self.dir))?;
+        if last == Step::Linked {
+            return Ok(());
+        }
+        if let Some(previous) = previous.filter(|p| *p != self.name) {
+            // The set is committed: a folder that cannot be removed now is removed next run.
+            let _ = fs::remove_dir_all(self.sets.join(previous));
+        }
+        Ok(())
+    }
+
+    /// On a file system without symbolic links (FAT, some network shares): the files are
+    /// renamed into place one by one, as minsheng did before sets, so a kill between two
+    /// renames can leave a mix there. Refused when the folder already holds a set.
+    fn commit_without_links(mut self, files: &[String], why: io::Error) -> Result<(), EmitError> {
+        if current_name(&self.sets).is_some() {
+            return Err(EmitError {
+                path: self.sets.join(CURRENT),
+                source: why,
+            });
+        }
+        for name in files {
+            let top = self.dir.join(name);
+            fs::rename(self.path().join(name), &top).map_err(emit_err(&top))?;
+        }
+        sync_dir(&self.dir).map_err(emit_err(&self.dir))?;
+        self.keep = false; // the emptied generation folder goes on drop
+        Ok(())
+    }
+
+    /// Makes `dir/name` the link into the current generation, replacing a plain file of an
+    /// older version in one rename.
+    fn link(&self, name: &str) -> Result<(), EmitError> {
+        let top = self.dir.join(name);
+        let target = Path::new(SETS_DIR).join(CURRENT).join(name);
+        if fs::read_link(&top).is_ok_and(|t| t == target) {
+            return Ok(());
+        }
+        if fs::symlink_metadata(&top).is_ok_and(|m| m.is_dir()) {
+            return Err(EmitError {
+                path: top,
+                source: io::Error::other("a folder has the output's name; move it away"),
+            });
+        }
+        let temp = self.dir.join(format!(".{name}.{}.link", self.name));
+        symlink(&target, &temp).map_err(emit_err(&top))?;
+        fs::rename(&temp, &top).map_err(emit_err(&top))
+    }
+}
+
+fn manifest_of(generation: &Path) -> Option<Manifest> {
+    serde_json::from_str(&fs::read_to_string(generation.join(MANIFEST)).ok()?).ok()
+}
+
+fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
+    fs::hard_link(from, to).or_else(|_| fs::copy(from, to).map(|_| ()))
+}
+
+impl Drop for Generation {
+    fn drop(&mut self) {
+        if !self.keep {
+            // Best effort: a folder left here is removed by the next run.
+            let _ = fs::remove_dir_all(self.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::{write_all, CsvFormat, Output, PAGES_JSON, RECORDS_CSV, RECORDS_JSONL};
+    use crate::record::{PageReport, TableReport};
+
+    /// `n` pages of one record each.
+    fn pages(n: usize) -> Vec<PageReport> {
+        (0..n)
+            .map(|i| {
+                let mut page = PageReport::failed(format!("file:///{i}.html"), "x");
+                page.error = None;
+                let record = serde_json::json!({
+                    "source_url": format!("file:///{i}.html"), "publisher": null, "title": null,
+                    "published_at": null, "table_index": 0, "row_index": 0, "seq": 1,
+                    "category": null, "starred": false, "content": "内容", "completion_pct": 50.0,
+                    "unified_progress": null, "unified_scope": null, "rank_scope": null,
+                    "rank": null, "status_note": null, "lead_unit": null, "leader": null,
+                    "extra": {}, "fetched_at": "t", "content_sha256": "ab"
+                });
+                let table: TableReport = serde_json::from_value(serde_json::json!({
+                    "table_index": 0, "headers": [], "rows": [record]
+                }))
+                .unwrap();
+                page.tables.push(table);
+                page
+            })
+            .collect()
+    }
+
+    /// The number of pages each of the three files holds, read through the top-level names.
+    fn counts(dir: &Path) -> [usize; 3] {
+        let csv = fs::read_to_string(dir.join(RECORDS_CSV)).unwrap();
+        let jsonl = fs::read_to_string(dir.join(RECORDS_JSONL)).unwrap();
+        let pages: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join(PAGES_JSON)).unwrap()).unwrap();
+        [
+            csv.lines().count() - 1,
+            jsonl.lines().count(),
+            pages.as_array().unwrap().len(),
+        ]
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn start(dir: &Path, pages: &[PageReport]) -> Output {
+        let mut out = Output::create(dir, CsvFormat::default()).unwrap();
+        for page in pages {
+            out.write_page(page).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn a_run_stopped_after_any_step_of_its_commit_leaves_one_whole_set_and_the_next_cleans_up() {
+        for (last, expected) in [
+            (Step::Written, 1),
+            (Step::Synced, 1),
+            (Step::Switched, 2),
+            (Step::Linked, 2),
+            (Step::Cleaned, 2),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path();
+            write_all(out, false, &pages(1)).unwrap();
+            start(out, &pages(2)).finish_until(last).unwrap();
+            assert_eq!(counts(out), [expected; 3], "killed after {last:?}");
+            // The next run removes what the stopped one left and writes a whole set.
+            start(out, &pages(3)).finish().unwrap();
+            assert_eq!(counts(out), [3; 3], "after {last:?}");
+            let sets = names(&out.join(SETS_DIR));
+            assert_eq!(sets.len(), 3, "{sets:?}");
+            assert_eq!([&sets[0], &sets[2]], ["current", "lock"]);
+            assert!(sets[1].starts_with("g-"), "{sets:?}");
+            assert_eq!(
+                names(out),
+                [SETS_DIR, PAGES_JSON, RECORDS_CSV, RECORDS_JSONL],
+                "after {last:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_run_that_fails_before_its_commit_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        write_all(dir.path(), false, &pages(1)).unwrap();
+        drop(start(dir.path(), &pages(2)));
+        assert_eq!(counts(dir.path()), [1; 3]);
+        assert_eq!(names(&dir.path().join(SETS_DIR)).len(), 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn plain_files_and_temp_files_of_older_versions_are_replaced_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        for name in [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON] {
+            fs::write(out.join(name), "old").unwrap();
+        }
+        fs::write(out.join(".pages.json.a1B2c3.tmp"), vec![b'x'; 1000]).unwrap();
+        fs::write(out.join("notes.txt"), "mine").unwrap();
+        write_all(out, false, &pages(2)).unwrap();
+        assert_eq!(counts(out), [2; 3]);
+        assert_eq!(
+            names(out),
+            [
+                SETS_DIR,
+                "notes.txt",
+                PAGES_JSON,
+                RECORDS_CSV,
+                RECORDS_JSONL
+            ]
+        );
+        for name in [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON] {
+            let meta = fs::symlink_metadata(out.join(name)).unwrap();
+            assert!(meta.file_type().is_symlink(), "{name}");
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(out.join(name)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_file_of_the_set_not_written_again_is_carried_into_the_next_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = start(dir.path(), &pages(1));
+        out.write_file("records_history.csv", |f| f.write_all(b"history\n"))
+            .unwrap();
+        out.finish().unwrap();
+        write_all(dir.path(), false, &pages(2)).unwrap();
+        write_all(dir.path(), false, &pages(3)).unwrap();
+        assert_eq!(counts(dir.path()), [3; 3]);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("records_history.csv")).unwrap(),
+            "history\n"
+        );
+        let manifest = current_manifest(dir.path()).unwrap();
+        assert_eq!(
+            manifest.files,
+            [
+                RECORDS_CSV,
+                RECORDS_JSONL,
+                PAGES_JSON,
+                "records_history.csv"
+            ]
+        );
+        assert_eq!((manifest.pages, manifest.records), (3, 3));
+    }
+
+    #[test]
+    fn a_second_writer_waits_for_the_first_to_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = start(dir.path(), &pages(1));
+        let path = dir.path().to_path_buf();
+        let second = std::thread::spawn(move || {
+            write_all(&path, false, &pages(2)).unwrap();
+            counts(&path)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(!second.is_finished());
+        first.finish().unwrap();
+        assert_eq!(second.join().unwrap(), [2; 3]);
+    }
+}
