@@ -112,6 +112,27 @@ fn sniff_not_html(bytes: &[u8]) -> Option<PageError> {
     None
 }
 
+/// The note that says what markup the parser was not given whole (see `extract::guard`).
+fn flattened_note(flattened: extract::Flattened) -> Option<String> {
+    let mut parts = Vec::new();
+    if flattened.too_deep > 0 {
+        parts.push(format!(
+            "{} element(s) nested deeper than {} levels were closed at once",
+            flattened.too_deep,
+            extract::MAX_DEPTH
+        ));
+    }
+    if flattened.formatting > 0 {
+        parts.push(format!(
+            "{} formatting tag(s) beyond {} open ones were ignored",
+            flattened.formatting,
+            extract::MAX_FORMATTING
+        ));
+    }
+    (!parts.is_empty())
+        .then(|| format!("markup flattened: {}; their text is kept", parts.join(", ")))
+}
+
 /// Runs one page through the pipeline.
 pub fn process(source: &Source) -> PageReport {
     let sha = sha256_hex(&source.bytes);
@@ -150,6 +171,9 @@ pub fn process(source: &Source) -> PageReport {
     report.publisher = normalized.publisher;
     report.published_at = normalized.published_at;
     report.notes = normalized.notes;
+    if let Some(note) = flattened_note(page.flattened) {
+        report.notes.push(note);
+    }
     report.duplicates_dropped = page.duplicates_dropped;
     report.duplicate_tables = page
         .duplicates
