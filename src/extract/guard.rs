@@ -167,7 +167,8 @@ impl Guard {
             .sink
             .document()
             .element(id)
-            .is_some_and(|el| *el.name() == name);
+            // SVG names keep their case (`<clippath>` makes a `clipPath`).
+            .is_some_and(|el| el.name().eq_ignore_ascii_case(&name));
         if is_this_tag && depth > MAX_DEPTH {
             self.flattened.too_deep += 1;
             let end = Tag {
@@ -260,8 +261,17 @@ mod tests {
     }
 
     #[test]
+    fn svg_elements_whose_names_keep_their_case_are_flattened_too() {
+        // html, body, svg: 509 clipPaths fit.
+        let html = format!("<svg>{}x", "<clippath>".repeat(600));
+        let doc = parse(&html);
+        assert_eq!(doc.flattened().too_deep, 600 - 509);
+        assert_eq!(depth_and_text(&doc), (513, "x".to_string()));
+    }
+
+    #[test]
     fn formatting_beyond_the_limit_is_ignored_with_its_end_tags() {
-        // 16 nested fonts are 16 on the stack and 16 in the list: the 17th is ignored.
+        // 8 nested fonts are 8 on the stack and 8 in the list: the 9th is ignored.
         let html = format!(
             "{}x{}<p>after</p>",
             (0..20)
@@ -274,7 +284,7 @@ mod tests {
             doc.flattened(),
             Flattened {
                 too_deep: 0,
-                formatting: 4
+                formatting: 12
             }
         );
         let fonts = doc
@@ -284,7 +294,7 @@ mod tests {
                     .is_some_and(|e| *e.name() == local_name!("font"))
             })
             .count();
-        assert_eq!(fonts, 16);
+        assert_eq!(fonts, 8);
         // All closed: the paragraph after them reopens none.
         let (_, text) = depth_and_text(&doc);
         assert_eq!(text, "xafter");
