@@ -70,7 +70,9 @@ pub fn now_utc() -> String {
         .unwrap_or_default()
 }
 
-/// Rejects bytes that cannot be an HTML page, before decoding.
+/// Rejects bytes that cannot be an HTML page, before decoding: a known binary signature, or
+/// more than one in ten control bytes (NUL included; not tab, line feed, form feed or carriage
+/// return) in the first 8 KiB.
 fn sniff_not_html(bytes: &[u8]) -> Option<PageError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Some(PageError::Empty);
@@ -106,10 +108,33 @@ fn sniff_not_html(bytes: &[u8]) -> Option<PageError> {
         })
         .map(usize::from)
         .sum();
-    if head.contains(&0) || controls * 10 > head.len() {
+    // A share, not a single byte: one NUL in a good page (a CMS bug, a flipped byte) must
+    // not lose it, and html5ever reads a NUL as nothing.
+    if controls * 10 > head.len() {
         return Some(PageError::NotHtml("binary data"));
     }
     None
+}
+
+/// The note that says what markup the parser was not given whole (see `extract::guard`).
+fn flattened_note(flattened: extract::Flattened) -> Option<String> {
+    let mut parts = Vec::new();
+    if flattened.too_deep > 0 {
+        parts.push(format!(
+            "{} element(s) nested deeper than {} levels were closed at once",
+            flattened.too_deep,
+            extract::MAX_DEPTH
+        ));
+    }
+    if flattened.formatting > 0 {
+        parts.push(format!(
+            "{} formatting tag(s) beyond {} open ones were ignored",
+            flattened.formatting,
+            extract::MAX_FORMATTING
+        ));
+    }
+    (!parts.is_empty())
+        .then(|| format!("markup flattened: {}; their text is kept", parts.join(", ")))
 }
 
 /// Runs one page through the pipeline.
@@ -153,6 +178,9 @@ pub fn process(source: &Source) -> PageReport {
     report.publisher = normalized.publisher;
     report.published_at = normalized.published_at;
     report.notes = normalized.notes;
+    if let Some(note) = flattened_note(page.flattened) {
+        report.notes.push(note);
+    }
     report.duplicates_dropped = page.duplicates_dropped;
     report.duplicate_tables = page
         .duplicates
@@ -224,6 +252,20 @@ mod tests {
             error_of(&[0u8, 1, 2, 3, 200, 201, 0, 7]),
             "not an HTML page: binary data"
         );
+    }
+
+    #[test]
+    fn control_bytes_are_binary_only_above_one_in_ten() {
+        // 100 bytes of which 10 are controls: still text; 11: binary.
+        let page = |controls: usize| {
+            let mut bytes = b"<p>".to_vec();
+            bytes.extend(std::iter::repeat_n(0u8, controls));
+            bytes.resize(100 - "</html>".len(), b'a');
+            bytes.extend_from_slice(b"</html>");
+            bytes
+        };
+        assert_eq!(error_of(&page(10)), "no table on the page");
+        assert_eq!(error_of(&page(11)), "not an HTML page: binary data");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `minsheng scrape INPUT...`: files, directories and URLs -> the three output files.
 //!
-//! Inputs are taken in the order given; a directory is walked recursively for `.html`/`.htm`
-//! files in sorted path order, so two runs write the same files. Pages are parsed in parallel
-//! (one worker per core, each taking the next input) and written in input order as they
+//! Inputs are taken in the order given; a directory is walked recursively for pages
+//! ([`PAGE_EXTENSIONS`]) in sorted path order, so two runs write the same files. Pages are
+//! parsed in parallel (one worker per core, each taking the next input) and written in input order as they
 //! complete, never more than [`AHEAD`] ahead of the writer, so memory stays flat however many
 //! pages there are. One bad input is reported on stderr with its name
 //! and reason and listed in pages.json; the rest go on.
@@ -71,7 +71,16 @@ pub struct Summary {
     pub records: usize,
 }
 
+/// File name extensions of the pages taken from a directory (in any ASCII case). One list:
+/// formats read later join it here.
+pub const PAGE_EXTENSIONS: &[&str] = &["html", "htm", "shtml", "jhtml", "xhtml"];
+
 /// Expands arguments into inputs: URLs as they are, files as they are, directories walked.
+///
+/// A directory is walked in sorted path order (each folder's entries by name, a folder's
+/// files before the entries that sort after it). An entry that cannot be read (a folder
+/// without permission) is one [`Input::Invalid`] in its place, and the walk goes on: one
+/// unreadable folder once dropped every file after it.
 pub fn expand_inputs(args: &[String]) -> Vec<Input> {
     let mut inputs = Vec::new();
     for arg in args {
@@ -90,17 +99,8 @@ pub fn expand_inputs(args: &[String]) -> Vec<Input> {
         }
         let path = PathBuf::from(arg);
         match fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => {
-                let mut files = Vec::new();
-                if let Err(reason) = walk(&path, &mut files) {
-                    inputs.push(Input::Invalid {
-                        input: arg.clone(),
-                        reason,
-                    });
-                }
-                files.sort();
-                inputs.extend(files.into_iter().map(Input::File));
-            }
+            Ok(meta) if meta.is_dir() => walk(&path, &mut inputs),
+            // Whatever else it is, reading it says why it is not a page (a FIFO, a device).
             Ok(_) => inputs.push(Input::File(path)),
             Err(e) => inputs.push(Input::Invalid {
                 input: arg.clone(),
@@ -111,34 +111,143 @@ pub fn expand_inputs(args: &[String]) -> Vec<Input> {
     inputs
 }
 
-fn is_html_file(path: &Path) -> bool {
+fn is_page_file(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+        .is_some_and(|e| PAGE_EXTENSIONS.iter().any(|p| e.eq_ignore_ascii_case(p)))
 }
 
-/// Collects `.html`/`.htm` files below `dir`. Symlinked directories are not followed (no loops).
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if kind.is_dir() {
-            walk(&path, files)?;
-        } else if is_html_file(&path) && (kind.is_file() || path.is_file()) {
-            files.push(path);
+/// Adds the pages below `dir`, and an error for each entry that cannot be read. Symlinked
+/// folders are not followed (no loops); a symlink to a page is taken.
+fn walk(dir: &Path, inputs: &mut Vec<Input>) {
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        match entry {
+            Ok(entry) => {
+                let path = entry.path();
+                let kind = entry.file_type();
+                let symlink_to_dir = kind.is_symlink() && path.is_dir();
+                if !kind.is_dir() && !symlink_to_dir && is_page_file(path) {
+                    inputs.push(Input::File(entry.into_path()));
+                }
+            }
+            Err(e) => {
+                let path = e.path().unwrap_or(dir);
+                let reason = match e.io_error() {
+                    Some(io) => format!("cannot read directory {}: {io}", path.display()),
+                    None => format!("cannot walk {}: {e}", path.display()),
+                };
+                inputs.push(Input::Invalid {
+                    input: file_url(path),
+                    reason,
+                });
+            }
         }
     }
-    Ok(())
 }
 
-/// Reads and processes one local file.
+/// Why a local file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {}: not a regular file ({kind})", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("cannot read {}: {len} bytes, over the limit of {limit} bytes (max_body_bytes)", path.display())]
+    TooLarge { path: PathBuf, len: u64, limit: u64 },
+    #[error("cannot read {}: it grew past the limit of {limit} bytes (max_body_bytes) while being read", path.display())]
+    Grew { path: PathBuf, limit: u64 },
+}
+
+/// What a file that is not a regular file is, for the message.
+fn file_kind(kind: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
+/// Reads a local page: a regular file only (a FIFO would block, `/dev/zero` never ends), of
+/// at most `limit` bytes. The size is checked on the metadata before reading, and the read
+/// itself stops one byte past the limit, so a file that grows or lies is still bounded.
+pub fn read_page_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let io = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let regular = |meta: &fs::Metadata| {
+        if meta.is_file() {
+            Ok(())
+        } else {
+            Err(ReadError::NotRegular {
+                path: path.to_path_buf(),
+                kind: file_kind(meta.file_type()),
+            })
+        }
+    };
+    let meta = fs::metadata(path).map_err(io)?;
+    regular(&meta)?;
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            len: meta.len(),
+            limit,
+        });
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Should the path become a FIFO between the check and the open, the open must not
+        // wait for a writer.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(io)?;
+    regular(&file.metadata().map_err(io)?)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::Grew {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Reads and processes one local file, with the default body size limit.
 pub fn process_file(path: &Path) -> PageReport {
+    process_file_within(path, crate::config::FetchConfig::default().max_body_bytes)
+}
+
+/// Reads and processes one local file of at most `limit` bytes (see [`read_page_file`]).
+pub fn process_file_within(path: &Path, limit: u64) -> PageReport {
     let url = file_url(path);
-    match fs::read(path) {
+    match read_page_file(path, limit) {
         Ok(bytes) => pipeline::process(&Source {
             url,
             bytes,
@@ -148,7 +257,7 @@ pub fn process_file(path: &Path) -> PageReport {
             http_status: None,
             default_publisher: None,
         }),
-        Err(e) => PageReport::failed(url, format!("cannot read {}: {e}", path.display())),
+        Err(e) => PageReport::failed(url, e.to_string()),
     }
 }
 
@@ -184,6 +293,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
     let out_dir = opts.out_dir.clone();
     let next = AtomicUsize::new(0);
     let written = Written::default();
+    let limit = opts.fetch.max_body_bytes;
 
     std::thread::scope(|scope| {
         let (done, received) = std::sync::mpsc::channel::<(usize, Finished)>();
@@ -202,7 +312,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
                     break; // the writer stopped on an error; it reports it below
                 }
                 let report = match input {
-                    Input::File(path) => process_file(path),
+                    Input::File(path) => process_file_within(path, limit),
                     Input::Url(url) => urls.take(i, url),
                     Input::Invalid { input, reason } => {
                         PageReport::failed(input.clone(), reason.clone())

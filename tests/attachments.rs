@@ -383,6 +383,7 @@ fn as_page(grids: Vec<(Grid, Option<GridError>)>, title: Option<String>) -> Page
         duplicates_dropped: 0,
         duplicates: Vec::new(),
         truncated: false,
+        flattened: Default::default(),
     }
 }
 

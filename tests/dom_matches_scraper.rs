@@ -55,6 +55,7 @@ fn theirs(node: NodeRef<'_, scraper::Node>) -> Option<String> {
 
 fn assert_same_tree(name: &str, html: &str) {
     let doc = Document::parse(html);
+    assert!(doc.flattened().is_empty(), "{name}: {:?}", doc.flattened());
     let expected = theirs(scraper::Html::parse_document(html).tree.root());
     assert_eq!(Some(ours(&doc, NodeId::DOCUMENT)), expected, "{name}");
 }
@@ -119,5 +120,22 @@ fn misnested_markup_gives_the_same_tree() {
         "<noscript><p>a</p></noscript><script>b</script><style>c</style>",
     ] {
         assert_same_tree(html, html);
+    }
+}
+
+/// The guard against hostile nesting (src/extract/guard.rs) leaves a tree alone up to its
+/// limits: 510 nested elements under `<body>` (512 levels), and 8 nested formatting elements
+/// (each on the stack and in the list of active formatting elements: 16).
+#[test]
+fn markup_up_to_the_parser_guards_limits_gives_the_same_tree() {
+    assert_eq!(minsheng::extract::MAX_DEPTH, 512);
+    assert_eq!(minsheng::extract::MAX_FORMATTING, 16);
+    let divs = format!("{}x{}", "<div>".repeat(510), "</div>".repeat(510));
+    let tables = format!("{}x", "<table><tr><td>".repeat(127));
+    let formatting =
+        "<font><b><i><u><em><strong><s><a>x</a></s></strong></em></u></i></b></font><p>y";
+    let reopened = "<p><font color=1><font color=2><font color=3><b><i><u><em><s>x<p>y";
+    for html in [divs.as_str(), &tables, formatting, reopened] {
+        assert_same_tree(&html[..40.min(html.len())], html);
     }
 }

@@ -29,7 +29,7 @@
 //! assert_eq!(names, ["html", "head", "body", "table", "tbody", "tr", "td"]);
 //! ```
 
-use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tendril::StrTendril;
 use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::{expanded_name, local_name, ns};
 use html5ever::{Attribute, LocalName, QualName};
@@ -87,6 +87,9 @@ impl Element {
 
 #[derive(Debug, Clone, PartialEq)]
 struct Node {
+    /// Ancestors up to the document node, as of when the node was last inserted (nodes moved
+    /// with their parent keep theirs): what the guard reads as the tree builder's depth.
+    depth: u32,
     parent: Option<NodeId>,
     prev_sibling: Option<NodeId>,
     next_sibling: Option<NodeId>,
@@ -99,6 +102,26 @@ struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     nodes: Vec<Node>,
+    flattened: Flattened,
+}
+
+/// Markup the parser was not given whole, to keep its work linear in the page's size (see
+/// `guard.rs`): both zero on every real page seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flattened {
+    /// Elements opened deeper than [`MAX_DEPTH`](crate::extract::MAX_DEPTH), closed again at
+    /// once: their content went to the element above them.
+    pub too_deep: usize,
+    /// Formatting start tags (`<b>`, `<font>`…) ignored, with their end tags, because more
+    /// than [`MAX_FORMATTING`](crate::extract::MAX_FORMATTING) formatting elements were open or
+    /// waiting to be reopened.
+    pub formatting: usize,
+}
+
+impl Flattened {
+    pub fn is_empty(&self) -> bool {
+        self.too_deep == 0 && self.formatting == 0
+    }
 }
 
 /// A step of a depth-first walk: entering a node, or leaving it after its descendants.
@@ -110,9 +133,15 @@ pub enum Edge {
 
 impl Document {
     /// Parses a whole document, as `scraper::Html::parse_document` does (default options:
-    /// scripting on, so `<noscript>` content is raw text).
+    /// scripting on, so `<noscript>` content is raw text), except that markup nested absurdly
+    /// deep is flattened (see [`Document::flattened`]).
     pub fn parse(html: &str) -> Document {
-        html5ever::parse_document(Sink(RefCell::new(Builder::new())), Default::default()).one(html)
+        super::guard::parse(html)
+    }
+
+    /// What the parser was not given whole; empty on any real page.
+    pub fn flattened(&self) -> Flattened {
+        self.flattened
     }
 
     /// The first element child of the document: the `<html>` element.
@@ -196,6 +225,14 @@ pub struct Traverse<'a> {
     next: Option<Edge>,
 }
 
+impl Traverse<'_> {
+    /// Right after `Edge::Open(id)`: goes on with `Edge::Close(id)`, past everything inside
+    /// `id`, so that a walk which ignores a subtree does not pay for it.
+    pub fn skip_inside(&mut self, id: NodeId) {
+        self.next = Some(Edge::Close(id));
+    }
+}
+
 impl Iterator for Traverse<'_> {
     type Item = Edge;
 
@@ -220,19 +257,57 @@ impl Iterator for Traverse<'_> {
 }
 
 /// html5ever's `TreeSink`: carries out the tree builder's decisions on a [`Document`].
-struct Builder {
+pub(super) struct Builder {
     doc: Document,
+    /// The element created last.
+    last_element: Option<NodeId>,
 }
 
 /// What `elem_name` answers for a node that is not an element (the tree builder never asks).
 static NO_NAME: LazyLock<QualName> = LazyLock::new(|| QualName::new(None, ns!(), local_name!("")));
 
 impl Builder {
-    fn new() -> Builder {
+    pub(super) fn new() -> Builder {
         Builder {
             doc: Document {
                 nodes: vec![Node::new(NodeData::Document)],
+                flattened: Flattened::default(),
             },
+            last_element: None,
+        }
+    }
+
+    pub(super) fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    /// The document, with what the guard flattened.
+    pub(super) fn into_document(self, flattened: Flattened) -> Document {
+        Document {
+            flattened,
+            ..self.doc
+        }
+    }
+
+    /// The element created last, if it was created after the first `since` nodes.
+    pub(super) fn element_created_since(&self, since: usize) -> Option<(NodeId, u32)> {
+        self.last_element
+            .filter(|id| id.index() >= since)
+            .map(|id| (id, self.doc.node(id).depth))
+    }
+
+    pub(super) fn node_count(&self) -> usize {
+        self.doc.nodes.len()
+    }
+
+    /// Records `id`'s depth under its new parent, and its template contents' below it.
+    fn set_depth(&mut self, id: NodeId, parent: NodeId) {
+        let depth = self.doc.node(parent).depth.saturating_add(1);
+        self.node_mut(id).depth = depth;
+        if let Some(contents) = self.doc.node(id).first_child {
+            if matches!(self.doc.node(contents).data, NodeData::TemplateContents) {
+                self.node_mut(contents).depth = depth.saturating_add(1);
+            }
         }
     }
 
@@ -277,6 +352,7 @@ impl Builder {
         let node = self.node_mut(child);
         node.parent = Some(parent);
         node.prev_sibling = last;
+        self.set_depth(child, parent);
     }
 
     /// Puts `new` right before `sibling`, which has a parent.
@@ -294,6 +370,7 @@ impl Builder {
         node.parent = Some(parent);
         node.prev_sibling = prev;
         node.next_sibling = Some(sibling);
+        self.set_depth(new, parent);
     }
 
     /// Appends `text` to the text node at `id`; false when `id` is not a text node.
@@ -311,6 +388,7 @@ impl Builder {
 impl Node {
     fn new(data: NodeData) -> Node {
         Node {
+            depth: 0,
             parent: None,
             prev_sibling: None,
             next_sibling: None,
@@ -325,6 +403,7 @@ impl Builder {
     fn create_element(&mut self, name: QualName, attrs: Vec<Attribute>, _: ElementFlags) -> NodeId {
         let template = name.expanded() == expanded_name!(html "template");
         let id = self.new_node(NodeData::Element(Element { name, attrs }));
+        self.last_element = Some(id);
         if template {
             let contents = self.new_node(NodeData::TemplateContents);
             self.append_node(id, contents);
@@ -405,7 +484,7 @@ impl Builder {
 /// html5ever's `TreeSink` takes `&self` (since 0.28): the builder sits in a `RefCell`,
 /// borrowed mutably for the span of each call. The tree builder never calls back into the
 /// sink while a call runs, and drops each `elem_name` answer before its next call.
-struct Sink(RefCell<Builder>);
+pub(super) struct Sink(pub(super) RefCell<Builder>);
 
 impl TreeSink for Sink {
     type Handle = NodeId;
@@ -413,7 +492,7 @@ impl TreeSink for Sink {
     type ElemName<'a> = Ref<'a, QualName>;
 
     fn finish(self) -> Document {
-        self.0.into_inner().doc
+        self.0.into_inner().into_document(Flattened::default())
     }
 
     fn parse_error(&self, _msg: Cow<'static, str>) {}

@@ -10,13 +10,17 @@
 //! table whose expansion would exceed `MAX_CELLS` is refused rather than allowed to eat memory.
 
 use super::dom::{Document, NodeId};
-use super::text::{cell_text, element_text};
+use super::text::cell_text;
 use html5ever::local_name;
 
 /// Browsers ignore colspan values above 1000.
 const MAX_COLSPAN: usize = 1000;
 /// A grid larger than this is not a progress table; refuse it instead of allocating it.
 pub const MAX_CELLS: usize = 1_000_000;
+/// A grid wider than this is not a progress table either (those have about ten columns):
+/// refused as too large too, because reading a row costs `normalize` time in the square of
+/// its width (200,000 columns took 56 s).
+pub const MAX_COLUMNS: usize = 1_000;
 
 /// One slot of the grid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +124,9 @@ fn raw_rows(doc: &Document, table: NodeId) -> (Option<String>, Vec<Vec<RawCell>>
     for (child, el) in doc.child_elements(table) {
         match *el.name() {
             local_name!("caption") => {
-                let text = element_text(doc, child);
+                // Without nested tables, as a cell: they are tables of their own (and a page
+                // of captions nesting tables would otherwise read each table once per caption).
+                let (text, _) = cell_text(doc, child, &mut scratch);
                 if !text.is_empty() {
                     caption = Some(text);
                 }
@@ -173,6 +179,11 @@ pub fn build(doc: &Document, table: NodeId) -> Result<Grid, GridError> {
         .map(|row| row.iter().map(|cell| cell.colspan).sum::<usize>())
         .max()
         .unwrap_or(0);
+    if width_hint > MAX_COLUMNS {
+        return Err(GridError::TooLarge {
+            cells: width_hint.saturating_mul(row_count),
+        });
+    }
     let width_hint = if width_hint.saturating_mul(row_count) <= MAX_CELLS {
         width_hint
     } else {
@@ -219,7 +230,7 @@ pub fn build(doc: &Document, table: NodeId) -> Result<Grid, GridError> {
         }
     }
     let width = slots.iter().map(Vec::len).max().unwrap_or(0);
-    if width.saturating_mul(row_count) > MAX_CELLS {
+    if width.saturating_mul(row_count) > MAX_CELLS || width > MAX_COLUMNS {
         return Err(GridError::TooLarge {
             cells: width.saturating_mul(row_count),
         });
@@ -334,6 +345,32 @@ mod tests {
         let g = grid("<table><caption> 进度表 </caption><tr><td>1</td></tr></table>");
         assert_eq!(g.caption.as_deref(), Some("进度表"));
         assert_eq!(g.rows.len(), 1);
+    }
+
+    #[test]
+    fn a_table_wider_than_the_column_limit_is_refused() {
+        let row = |n: usize| format!("<tr>{}</tr>", "<td>x</td>".repeat(n));
+        let at_limit = format!("<table>{}{}</table>", row(MAX_COLUMNS), row(1));
+        assert_eq!(try_grid(&at_limit).map(|g| g.width()), Ok(MAX_COLUMNS));
+        let wider = format!("<table>{}{}</table>", row(1), row(MAX_COLUMNS + 1));
+        assert_eq!(
+            try_grid(&wider),
+            Err(GridError::TooLarge {
+                cells: 2 * (MAX_COLUMNS + 1)
+            })
+        );
+        // Wider through a rowspan from above, not in any row as written.
+        let pushed = format!(
+            "<table><tr><td rowspan=2>a</td>{}</tr><tr>{}</tr></table>",
+            "<td>x</td>".repeat(MAX_COLUMNS - 1),
+            "<td>y</td>".repeat(MAX_COLUMNS)
+        );
+        assert_eq!(
+            try_grid(&pushed),
+            Err(GridError::TooLarge {
+                cells: 2 * (MAX_COLUMNS + 1)
+            })
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod convert;
 pub mod docx;
 pub mod dom;
 pub mod grid;
+mod guard;
 pub mod meta;
 pub mod sheet;
 pub mod text;
@@ -33,7 +34,9 @@ use dom::{Document, Edge, NodeData, NodeId};
 use html5ever::local_name;
 use std::collections::HashMap;
 
+pub use dom::Flattened;
 pub use grid::{Cell, Grid, GridError};
+pub use guard::{MAX_DEPTH, MAX_FORMATTING};
 pub use meta::PageMeta;
 
 /// What stands between a table and the table boundary before it (the previous table's end,
@@ -82,6 +85,8 @@ pub struct Page {
     pub duplicates: Vec<Duplicate>,
     /// The document has no `</body>` or `</html>`: the bytes stop mid-page.
     pub truncated: bool,
+    /// Markup nested too deep for the parser, flattened (empty on real pages).
+    pub flattened: Flattened,
 }
 
 /// Parses `html` and extracts its tables and metadata.
@@ -122,6 +127,7 @@ pub fn extract(html: &str) -> Page {
         duplicates_dropped: duplicates.len(),
         duplicates,
         truncated: is_truncated(html),
+        flattened: document.flattened(),
     }
 }
 
@@ -203,7 +209,14 @@ struct Walk<'a> {
     meta_title: Option<String>,
     hidden_depth: usize,
     table_depth: usize,
+    /// Heading candidates open around the walk: one inside another is read again with it.
+    heading_depth: usize,
 }
+
+/// Heading candidates inside heading candidates whose text is read: each reads all of its
+/// content, so a page of 100,000 nested `<div class="title">` would read its text 100,000
+/// times over. A real headline sits at most two or three candidates deep.
+const MAX_NESTED_HEADINGS: usize = 8;
 
 impl<'a> Walk<'a> {
     fn run(&mut self, doc: &'a Document) {
@@ -236,10 +249,13 @@ impl<'a> Walk<'a> {
                         if *name == local_name!("table") {
                             self.open_table(doc, node);
                         } else if is_heading_candidate(el) {
-                            let heading = text::element_text(doc, node);
-                            if !heading.is_empty() {
-                                self.headings.push(heading);
+                            if self.heading_depth < MAX_NESTED_HEADINGS {
+                                let heading = text::element_text(doc, node);
+                                if !heading.is_empty() {
+                                    self.headings.push(heading);
+                                }
                             }
+                            self.heading_depth += 1;
                         }
                     }
                     NodeData::Text(t) if self.hidden_depth == 0 => {
@@ -264,6 +280,8 @@ impl<'a> Walk<'a> {
                         if *name == local_name!("table") {
                             self.table_depth = self.table_depth.saturating_sub(1);
                             self.between.clear();
+                        } else if is_heading_candidate(el) {
+                            self.heading_depth = self.heading_depth.saturating_sub(1);
                         }
                     }
                 }

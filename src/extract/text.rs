@@ -79,6 +79,10 @@ pub fn cell_text(doc: &Document, id: NodeId, scratch: &mut String) -> (String, b
     text_of(doc, id, true, scratch)
 }
 
+/// Collects the text inside `element` in one walk that steps over hidden subtrees (and, with
+/// `skip_tables`, nested tables) instead of walking through them: a cell's text costs its own
+/// content only, so the cells of 100,000 nested tables cost as much as one pass over the page
+/// (walking through them made the text of every cell re-read every table inside it: 6 min).
 fn text_of(doc: &Document, element: NodeId, skip_tables: bool, raw: &mut String) -> (String, bool) {
     // Most cells hold one text node and nothing else: collapse it where it lies.
     let mut children = doc.children(element);
@@ -88,12 +92,12 @@ fn text_of(doc: &Document, element: NodeId, skip_tables: bool, raw: &mut String)
         }
     }
     raw.clear();
-    let mut hidden_depth = 0usize;
     let mut holds_table = false;
     let hides = |name: &LocalName| {
         is_hidden_element(name) || (skip_tables && *name == local_name!("table"))
     };
-    for edge in doc.traverse(element) {
+    let mut walk = doc.traverse(element);
+    while let Some(edge) = walk.next() {
         match edge {
             Edge::Open(node) => match doc.data(node) {
                 NodeData::Element(el) if node != element => {
@@ -103,12 +107,12 @@ fn text_of(doc: &Document, element: NodeId, skip_tables: bool, raw: &mut String)
                             holds_table = true;
                             raw.push(HARD_BREAK);
                         }
-                        hidden_depth += 1;
-                    } else if hidden_depth == 0 && is_block_element(name) {
+                        walk.skip_inside(node);
+                    } else if is_block_element(name) {
                         raw.push(HARD_BREAK);
                     }
                 }
-                NodeData::Text(text) if hidden_depth == 0 => push_raw(raw, text),
+                NodeData::Text(text) => push_raw(raw, text),
                 _ => {}
             },
             Edge::Close(node) => {
@@ -117,9 +121,7 @@ fn text_of(doc: &Document, element: NodeId, skip_tables: bool, raw: &mut String)
                 }
                 if let NodeData::Element(el) = doc.data(node) {
                     let name = el.name();
-                    if hides(name) {
-                        hidden_depth = hidden_depth.saturating_sub(1);
-                    } else if hidden_depth == 0 && is_block_element(name) {
+                    if !hides(name) && is_block_element(name) {
                         raw.push(HARD_BREAK);
                     }
                 }
