@@ -124,14 +124,14 @@ fn misnested_markup_gives_the_same_tree() {
 }
 
 /// The guard against hostile nesting (src/extract/guard.rs) leaves a tree alone up to its
-/// limits: 510 nested elements under `<body>` (512 levels), and 8 nested formatting elements
+/// limits: 254 nested elements under `<body>` (256 levels), and 8 nested formatting elements
 /// (each on the stack and in the list of active formatting elements: 16).
 #[test]
 fn markup_up_to_the_parser_guards_limits_gives_the_same_tree() {
-    assert_eq!(minsheng::extract::MAX_DEPTH, 512);
+    assert_eq!(minsheng::extract::MAX_DEPTH, 256);
     assert_eq!(minsheng::extract::MAX_FORMATTING, 16);
-    let divs = format!("{}x{}", "<div>".repeat(510), "</div>".repeat(510));
-    let tables = format!("{}x", "<table><tr><td>".repeat(127));
+    let divs = format!("{}x{}", "<div>".repeat(254), "</div>".repeat(254));
+    let tables = format!("{}x", "<table><tr><td>".repeat(63));
     let formatting =
         "<font><b><i><u><em><strong><s><a>x</a></s></strong></em></u></i></b></font><p>y";
     let reopened = "<p><font color=1><font color=2><font color=3><b><i><u><em><s>x<p>y";

@@ -261,6 +261,8 @@ pub(super) struct Builder {
     doc: Document,
     /// The element created last.
     last_element: Option<NodeId>,
+    /// Formatting elements (`<b>`, `<font>`…) created so far.
+    formatting_created: usize,
 }
 
 /// What `elem_name` answers for a node that is not an element (the tree builder never asks).
@@ -274,6 +276,7 @@ impl Builder {
                 flattened: Flattened::default(),
             },
             last_element: None,
+            formatting_created: 0,
         }
     }
 
@@ -294,6 +297,10 @@ impl Builder {
         self.last_element
             .filter(|id| id.index() >= since)
             .map(|id| (id, self.doc.node(id).depth))
+    }
+
+    pub(super) fn formatting_created(&self) -> usize {
+        self.formatting_created
     }
 
     pub(super) fn node_count(&self) -> usize {
@@ -402,6 +409,9 @@ impl Node {
 impl Builder {
     fn create_element(&mut self, name: QualName, attrs: Vec<Attribute>, _: ElementFlags) -> NodeId {
         let template = name.expanded() == expanded_name!(html "template");
+        if super::guard::is_formatting(&name.local) {
+            self.formatting_created += 1;
+        }
         let id = self.new_node(NodeData::Element(Element { name, attrs }));
         self.last_element = Some(id);
         if template {
