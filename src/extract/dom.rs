@@ -15,7 +15,7 @@
 //! `<html>`/`<body>` tag are added only when missing. What it drops: comment text (a comment
 //! stays as an empty node, so the text on either side of it stays two nodes, as in scraper),
 //! the doctype and the quirks mode, which nothing downstream reads.
-//! `tests/dom_matches_scraper.rs` checks the two trees are equal on every fixture and fuzz input.
+//! `tests/it/dom_matches_scraper.rs` checks the two trees are equal on every fixture and fuzz input.
 //!
 //! ```
 //! use minsheng::extract::dom::Document;

@@ -21,7 +21,7 @@
 //!   page of `<p><font color=N>` can make (5,000 such paragraphs took 7 s and 2 GB).
 //!
 //! What was flattened is counted in [`Flattened`] and reported on the page; the tree is
-//! otherwise exactly html5ever's (and scraper's), which `tests/dom_matches_scraper.rs`
+//! otherwise exactly html5ever's (and scraper's), which `tests/it/dom_matches_scraper.rs`
 //! checks.
 
 use super::dom::{Builder, Document, Flattened, NodeId, Sink};

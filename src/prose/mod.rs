@@ -27,7 +27,7 @@
 //!
 //! [`completion`] is public on its own: a table with no completion column takes its
 //! completion from the progress-note cell by the same grammar (DESIGN "Numbers").
-//! `fixtures/prose/` holds hand-checked pages; `tests/prose.rs` compares every field.
+//! `fixtures/prose/` holds hand-checked pages; `tests/it/prose.rs` compares every field.
 //!
 //! ```
 //! use minsheng::prose::{read, Verdict};

@@ -1,11 +1,11 @@
-//! The fetcher against a real HTTP server in the test process (tests/support): decoding of
+//! The fetcher against a real HTTP server in the test process (tests/it/support): decoding of
 //! pages as county servers send them, compression, retries, limits, redirects, robots.txt and
 //! per-host politeness, the scrape command over HTTP, and the binary end to end.
 //!
 //! No test makes a DNS query: servers listen on 127.0.0.1, and site names are mapped to them
 //! with `FetchConfig::resolve`. Delays and timeouts are short (see `config`).
 
-mod support;
+use crate::support;
 // Issue 11's network attacks (address policy, redirect hops, Referer, tarpit, Retry-After),
 // in a file of their own: this one is long enough.
 #[path = "fetch/safety.rs"]
