@@ -1322,6 +1322,7 @@ mod tests {
             final_url: Some(s.final_url.clone()),
             http_status: Some(s.status),
             default_publisher: None,
+            ..Default::default()
         })
     }
 

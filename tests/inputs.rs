@@ -41,6 +41,7 @@ fn report(bytes: Vec<u8>, content_type: Option<&str>) -> PageReport {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        ..Default::default()
     })
 }
 

@@ -46,6 +46,7 @@ fn has_progress_table(html: &Path) -> bool {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        ..Default::default()
     });
     !report.tables.is_empty()
 }

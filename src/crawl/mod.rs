@@ -423,6 +423,7 @@ fn extract_article(
         final_url: Some(fetched.final_url.clone()),
         http_status: Some(fetched.status),
         default_publisher: source.publisher.clone(),
+        ..Default::default()
     });
     let has_records = report.records().next().is_some();
     let had_records = state.as_ref().is_some_and(|s| s.has_records);
