@@ -202,6 +202,36 @@ pub fn name_in_url(url: &str) -> Option<String> {
     extract::links::file_name_of(&url::Url::parse(url).ok()?)
 }
 
+/// The attachment links of an HTML document (none for other documents), resolved against
+/// the URL it was had from (after redirects).
+pub fn attachment_links(source: &Source) -> Vec<extract::links::AttachmentLink> {
+    let name = name_in_url(&source.url);
+    let kind = sniff::sniff(
+        &source.bytes,
+        source.content_type.as_deref(),
+        name.as_deref(),
+    );
+    if kind != DocKind::Html || sniff_not_html(&source.bytes).is_some() {
+        return Vec::new();
+    }
+    let base = source.final_url.as_deref().unwrap_or(&source.url);
+    let Ok(base) = url::Url::parse(base) else {
+        return Vec::new();
+    };
+    let text = decode::decode(&source.bytes, source.content_type.as_deref()).text;
+    extract::links::attachment_links(&text, &base)
+}
+
+/// What became of an attachment, from its report.
+pub fn attachment_outcome(report: &PageReport) -> crate::record::AttachmentOutcome {
+    use crate::record::AttachmentOutcome;
+    match report.error.as_deref() {
+        None => AttachmentOutcome::Read,
+        Some(e) if is_warning(e) => AttachmentOutcome::Skipped(e.to_string()),
+        Some(e) => AttachmentOutcome::Failed(e.to_string()),
+    }
+}
+
 /// The source_format of a kind of document (pdf and unknown kinds are never read).
 fn format_of(kind: &DocKind) -> SourceFormat {
     match kind {

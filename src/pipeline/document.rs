@@ -110,6 +110,18 @@ fn word(source: &Source, sha: &str, doc: DocxDocument, report: &mut PageReport) 
     tables(source, sha, parts, Some(&doc.paragraphs), notes, report);
 }
 
+/// The lines a local file's 填报单位 / 填报日期 may stand on: the rows taken off its tables,
+/// then (in a Word file) the body's paragraphs, where such a line often stands between the
+/// title and the table.
+fn label_lines<'a>(parts: &'a [Part], paragraphs: Option<&'a [String]>) -> Vec<String> {
+    parts
+        .iter()
+        .flat_map(|p| p.lines.iter())
+        .chain(paragraphs.unwrap_or_default())
+        .cloned()
+        .collect()
+}
+
 /// The value of the first `label：value` among `lines` for one of `labels`, up to the next
 /// label on the same line (`填报单位：县发改局 填报日期：2024-07-05`).
 fn label_value(lines: &[String], labels: &[&str]) -> Option<String> {
@@ -184,8 +196,8 @@ fn tables(
         )
     } else {
         (
-            label_value(&lines, &["填报单位", "单位"]),
-            label_value(&lines, &["填报日期", "日期"]),
+            label_value(&label_lines(&parts, paragraphs), &["填报单位", "单位"]),
+            label_value(&label_lines(&parts, paragraphs), &["填报日期", "日期"]),
         )
     };
     let sheets: Vec<Option<String>> = parts.iter().map(|p| p.sheet.clone()).collect();
