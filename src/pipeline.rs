@@ -479,4 +479,69 @@ mod tests {
         );
         assert!(r.tables.is_empty());
     }
+
+    #[test]
+    fn a_table_without_a_completion_column_takes_it_from_the_progress_note() {
+        let page = "<html><body><h1>泰顺县2024年民生实事进度</h1><table>\
+            <tr><td>序号</td><td>项目内容</td><td>牵头单位</td><td>进展情况</td></tr>\
+            <tr><td>1</td><td>新建幼儿园3所</td><td>县教育局</td><td>目前已完成主体工程，完成年度计划的60%。</td></tr>\
+            <tr><td>2</td><td>改造校舍5处</td><td>县教育局</td><td>已全部完成。</td></tr>\
+            <tr><td>3</td><td>新建村卫生室20个</td><td>县卫健局</td><td>同比增长12%，正在推进。</td></tr>\
+            </table></body></html>";
+        let r = process(&source(page.as_bytes()));
+        let got: Vec<Option<f64>> = r.records().map(|r| r.completion_pct).collect();
+        assert_eq!(got, [Some(60.0), Some(100.0), None]);
+    }
+
+    #[test]
+    fn a_table_with_a_completion_column_keeps_its_own_value() {
+        let page = "<html><body><table>\
+            <tr><td>序号</td><td>项目内容</td><td>完成率</td><td>进展情况</td></tr>\
+            <tr><td>1</td><td>新建幼儿园3所</td><td>待定</td><td>完成年度计划的60%</td></tr>\
+            </table></body></html>";
+        let r = process(&source(page.as_bytes()));
+        let record = r.records().next().unwrap();
+        assert_eq!(record.completion_pct, None);
+        assert_eq!(record.extra["完成率"], "待定");
+    }
+
+    #[test]
+    fn a_page_without_a_table_is_read_as_prose() {
+        let page = "<html><body><h1>文成县2024年民生实事项目上半年进展情况</h1>\
+            <p>一、教育类</p>\
+            <p>1.新建幼儿园3所。目前已完成主体工程，完成年度计划的60%。（牵头单位：县教育局）</p>\
+            <p>2.改造校舍5处。已全部完成。</p>\
+            <p>二、卫生类</p>\
+            <p>1.新建村卫生室20个。完成率达85%，同比增长12%。</p>\
+            <p>2.开展免费体检。正在推进。</p></body></html>";
+        let r = process(&source(page.as_bytes()));
+        assert_eq!(r.error, None);
+        let prose = r.prose.as_ref().unwrap();
+        assert_eq!((prose.considered, prose.read), (4, 3));
+        assert_eq!(prose.verdict, "3 items read from prose");
+        assert_eq!(prose.rejected[0].reason, "no progress signal");
+        let first = r.records().next().unwrap();
+        assert_eq!(first.source_format, SourceFormat::Prose);
+        assert_eq!(first.category.as_deref(), Some("教育类"));
+        assert_eq!(first.county.as_deref(), Some("文成县"));
+        assert_eq!(first.as_of.as_deref(), Some("2024-06-30"));
+        assert_eq!(first.report_year, Some(2024));
+        assert_eq!(first.article_url, "file:///x.html");
+        let rows: Vec<(usize, Option<i64>)> = r.records().map(|r| (r.row_index, r.seq)).collect();
+        assert_eq!(rows, [(0, Some(1)), (1, Some(2)), (2, Some(1))]);
+    }
+
+    #[test]
+    fn the_name_in_a_url_is_its_file_name_parameter_else_its_last_segment() {
+        assert_eq!(
+            name_in_url("http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=a.xlsx")
+                .as_deref(),
+            Some("a.xlsx")
+        );
+        assert_eq!(
+            name_in_url("http://x.gov.cn/attach/%E8%BF%9B%E5%BA%A6.docx").as_deref(),
+            Some("进度.docx")
+        );
+        assert_eq!(name_in_url("http://x.gov.cn/"), None);
+    }
 }

@@ -14,9 +14,9 @@
 use crate::cli::ScrapeArgs;
 use crate::config::ScrapeOptions;
 use crate::emit::{self, CsvFormat, EmitError, Output, RenderError, Rendered};
+use crate::extract::links::AttachmentLink;
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
-use crate::extract::links::AttachmentLink;
 use crate::record::{AttachmentReport, PageReport, SourceFormat};
 use crate::sanitize::Escaped;
 use std::collections::{BTreeMap, HashMap};
@@ -496,12 +496,8 @@ impl UrlJobs {
         let jobs = urls
             .into_iter()
             .map(|(i, url)| {
-                let job = fetch_and_process(
-                    fetcher.clone(),
-                    url,
-                    parse_slots.clone(),
-                    opts.attachments,
-                );
+                let job =
+                    fetch_and_process(fetcher.clone(), url, parse_slots.clone(), opts.attachments);
                 (i, runtime.spawn(job))
             })
             .collect();
@@ -613,6 +609,15 @@ async fn fetch_and_process(
             outcome: pipeline::attachment_outcome(&report),
         });
         reports.push(report);
+    }
+    // An article that carries its table in an attachment is not a failed page: its own
+    // "no table" becomes a note once an attachment gave records.
+    if reports.iter().any(|r| r.records().next().is_some()) {
+        if let Some(error) = article.error.take() {
+            article
+                .notes
+                .push(format!("{error}; its records come from its attachments"));
+        }
     }
     reports.insert(0, article);
     reports

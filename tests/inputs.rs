@@ -127,7 +127,10 @@ fn hundred_thousand_nested_divs_keep_512_levels_and_their_text() {
     assert_eq!(doc.flattened().too_deep, 100_000 - 510);
     assert_eq!(deepest(&doc), 513);
     let report = report(html.into_bytes(), None);
-    assert_eq!(report.error.as_deref(), Some("no table on the page"));
+    assert_eq!(
+        report.error.as_deref(),
+        Some("no table on the page; prose: no numbered items in the text")
+    );
     assert_eq!(
         report.notes,
         ["markup flattened: 99490 element(s) nested deeper than 512 levels were closed at once; \

@@ -40,9 +40,9 @@ pub use stop::{Stop, Stopped};
 
 use crate::decode;
 use crate::emit::CsvFormat;
+use crate::extract::links::AttachmentLink;
 use crate::fetch::{FetchError, Fetched, Fetcher, Request};
 use crate::pipeline::{self, sha256_hex, Source};
-use crate::extract::links::AttachmentLink;
 use crate::record::{AttachmentOutcome, AttachmentReport, PageReport};
 use crate::sanitize::Escaped;
 use crate::store::{PageKind, PageState, RecordChanges, Snapshot, Store, StoreError};
@@ -414,7 +414,6 @@ fn extract_article(
         final_url: Some(fetched.final_url.clone()),
         http_status: Some(fetched.status),
         default_publisher: source.publisher.clone(),
-        source_name: Some(source.name.clone()),
         article_url: of.map(|a| a.url.clone()),
         link_text: of.and_then(|a| a.link_text.clone()),
         article_publisher: of.and_then(|a| a.publisher.clone()),
@@ -831,10 +830,12 @@ impl Run {
         let stopped = || format!("the worker extracting {url} stopped");
         let (mut verdict, links) = match result {
             Ok(fetched) if fetched.bytes.len() > HASH_INLINE_BYTES => {
-                self.cpu(stopped, move || match prejudge_article(state, Ok(fetched)) {
-                    Judged::Done(verdict) => (verdict, Vec::new()),
-                    Judged::Extract { fetched, state } => {
-                        extract_article(&source, &page_url, state, fetched, None)
+                self.cpu(stopped, move || {
+                    match prejudge_article(state, Ok(fetched)) {
+                        Judged::Done(verdict) => (verdict, Vec::new()),
+                        Judged::Extract { fetched, state } => {
+                            extract_article(&source, &page_url, state, fetched, None)
+                        }
                     }
                 })
                 .await?
@@ -948,8 +949,7 @@ impl Run {
             outcome: AttachmentOutcome::Read,
         };
         if !self.claim(&url) {
-            report.outcome =
-                AttachmentOutcome::Skipped("already checked in this run".to_string());
+            report.outcome = AttachmentOutcome::Skipped("already checked in this run".to_string());
             return Ok(report);
         }
         let state = lock_ignoring_poison(&self.reader).page(&url)?;

@@ -44,9 +44,7 @@ pub struct AttachmentLink {
 pub fn attachment_extension(name: &str) -> Option<String> {
     let (_, ext) = name.trim().rsplit_once('.')?;
     let ext = ext.to_ascii_lowercase();
-    ATTACHMENT_EXTENSIONS
-        .contains(&ext.as_str())
-        .then_some(ext)
+    ATTACHMENT_EXTENSIONS.contains(&ext.as_str()).then_some(ext)
 }
 
 /// `进度表.xlsx` -> `进度表`: `name` without an attachment extension (other names as they are).
@@ -169,14 +167,22 @@ mod tests {
                  <a href='f.ods'>f</a><a href='g.xls'>g</a><a href='h.docx'>h</a>"
             ),
             [
-                one("http://www.ts.gov.cn/attach/0/a.XLSX", Some("进度表"), "xlsx"),
+                one(
+                    "http://www.ts.gov.cn/attach/0/a.XLSX",
+                    Some("进度表"),
+                    "xlsx"
+                ),
                 one("http://www.ts.gov.cn/art/2024/7/5/b.Doc", Some("b"), "doc"),
                 one("http://x.gov.cn/c.pdf", Some("c"), "pdf"),
                 one("http://www.ts.gov.cn/art/2024/7/5/d.et", None, "et"),
                 one("http://www.ts.gov.cn/art/2024/7/5/e.wps", Some("e"), "wps"),
                 one("http://www.ts.gov.cn/art/2024/7/5/f.ods", Some("f"), "ods"),
                 one("http://www.ts.gov.cn/art/2024/7/5/g.xls", Some("g"), "xls"),
-                one("http://www.ts.gov.cn/art/2024/7/5/h.docx", Some("h"), "docx"),
+                one(
+                    "http://www.ts.gov.cn/art/2024/7/5/h.docx",
+                    Some("h"),
+                    "docx"
+                ),
             ]
         );
     }

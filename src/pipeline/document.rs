@@ -58,12 +58,7 @@ pub(super) fn read(
             Err(e) if e.needs_libreoffice() => report.error = Some(NEEDS_LIBREOFFICE.into()),
             Err(e) => report.error = Some(e.to_string()),
         },
-        other => {
-            report.error = Some(format!(
-                "not a document minsheng reads: {}",
-                other.as_str()
-            ))
-        }
+        other => report.error = Some(format!("not a document minsheng reads: {}", other.as_str())),
     }
 }
 
@@ -181,7 +176,8 @@ fn tables(
     notes: Vec<String>,
     report: &mut PageReport,
 ) {
-    let is_progress = |p: &&Part| p.title.is_some() && headers::find_header(&p.table.grid).is_some();
+    let is_progress =
+        |p: &&Part| p.title.is_some() && headers::find_header(&p.table.grid).is_some();
     let title = parts
         .iter()
         .find(is_progress)
@@ -192,7 +188,10 @@ fn tables(
     let (publisher, published) = if source.article_url.is_some() {
         (
             source.article_publisher.clone(),
-            source.article_published_at.as_deref().map(as_published_text),
+            source
+                .article_published_at
+                .as_deref()
+                .map(as_published_text),
         )
     } else {
         (
