@@ -71,6 +71,7 @@ fn main() {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        ..Default::default()
     });
     println!(
         "{kind} x{n}: {} bytes, {:.3} s, error {:?}, notes {:?}",

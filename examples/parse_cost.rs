@@ -96,5 +96,6 @@ fn source(bytes: &[u8]) -> Source {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        ..Default::default()
     }
 }

@@ -126,6 +126,9 @@ pub struct ScrapeArgs {
     /// Pages parsed at the same time [default: one per core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub jobs: Option<u64>,
+    /// Do not fetch the attachments (xlsx, docx, …) that a fetched article links.
+    #[arg(long)]
+    pub no_attachments: bool,
     #[command(flatten)]
     pub http: HttpArgs,
 }

@@ -34,6 +34,9 @@ pub struct ScrapeOptions {
     pub parse_threads: usize,
     /// HTTP settings for URL inputs.
     pub fetch: FetchConfig,
+    /// Fetch and read the attachments a fetched article links. Default on
+    /// (`--no-attachments` turns it off).
+    pub attachments: bool,
 }
 
 impl Default for ScrapeOptions {
@@ -45,6 +48,7 @@ impl Default for ScrapeOptions {
             max_run: None,
             parse_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             fetch: FetchConfig::default(),
+            attachments: true,
         }
     }
 }

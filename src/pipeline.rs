@@ -1,20 +1,34 @@
-//! One page through decode -> extract -> normalize, from bytes to its [`PageReport`].
-//! Pure: the caller reads the bytes (file, HTTP, or the store) and writes the result.
+//! One document through sniff -> decode / read -> extract -> normalize (-> prose), from
+//! bytes to its [`PageReport`]. Pure but for one thing: a doc / wps / et is converted by
+//! LibreOffice when it is installed (`extract::convert`). The caller reads the bytes (file,
+//! HTTP, or the store) and writes the result.
+//!
+//! Which reader: `sniff::sniff` decides from the bytes (then Content-Type, then the name in
+//! the URL): HTML as a page; xlsx / xls / ods as a workbook (one table per sheet); docx as a
+//! Word file (its tables, and its body for prose); doc / wps / et converted and then read as
+//! docx / xlsx, keeping the original kind as `source_format`; pdf reported. See
+//! `pipeline/document.rs` for the attachments and `pipeline/prose.rs` for prose pages.
 //!
 //! Bad input never panics and never stops the run: an empty body, a PDF, binary data, a
 //! truncated page, a page with no progress table each give a report whose `error` says why.
+//! Two of those are warnings, not failures ([`is_warning`]): `needs LibreOffice` and
+//! `pdf not read` — the document is there, this machine just does not read it.
+
+mod document;
+mod prose;
 
 use crate::decode::{self, Decoded};
 use crate::extract;
 use crate::normalize::{self, Context};
-use crate::record::PageReport;
+use crate::record::{PageReport, SourceFormat, TableReport};
+use crate::sniff::{self, DocKind};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// The raw bytes of one page and what is known about where they came from.
-#[derive(Debug, Clone, PartialEq)]
+/// The raw bytes of one document and what is known about where they came from.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Source {
-    /// The page URL (`file://` for a local file).
+    /// The document URL (`file://` for a local file).
     pub url: String,
     pub bytes: Vec<u8>,
     /// The HTTP Content-Type header, when fetched.
@@ -26,6 +40,52 @@ pub struct Source {
     pub http_status: Option<u16>,
     /// The configured publisher for pages that name none.
     pub default_publisher: Option<String>,
+    /// For an attachment: the article that links it (None for an article or a local file).
+    pub article_url: Option<String>,
+    /// For an attachment: the text of the link to it, as written.
+    pub link_text: Option<String>,
+    /// For an attachment: the linking article's publisher and published_at (RFC 3339, as the
+    /// article's report has it), which the attachment's records repeat.
+    pub article_publisher: Option<String>,
+    pub article_published_at: Option<String>,
+    /// The crawl config's source name and county (None in scrape mode).
+    pub source_name: Option<String>,
+    pub county: Option<String>,
+}
+
+impl Source {
+    /// The normalize context of this document.
+    fn context(&self, sha: &str) -> Context {
+        Context {
+            source_url: self.url.clone(),
+            fetched_at: self.fetched_at.clone(),
+            content_sha256: sha.to_string(),
+            default_publisher: self.default_publisher.clone(),
+            source_name: self.source_name.clone(),
+            county: self.county.clone(),
+        }
+    }
+
+    /// The article this document belongs to: the linking article, else itself.
+    fn article(&self) -> String {
+        self.article_url.clone().unwrap_or_else(|| self.url.clone())
+    }
+}
+
+/// The page error of a doc / wps / et when LibreOffice is not installed (a warning).
+pub const NEEDS_LIBREOFFICE: &str = "needs LibreOffice";
+/// The page error of a PDF (a warning).
+pub const PDF_NOT_READ: &str = "pdf not read";
+
+/// An error that is a warning, not a failure: the document is there, but this machine does
+/// not read it (DESIGN "Attachments": it leaves the exit status as it is).
+pub fn is_warning(error: &str) -> bool {
+    error == NEEDS_LIBREOFFICE || error == PDF_NOT_READ
+}
+
+/// A report that failed (its error is not a warning).
+pub fn is_failure(report: &PageReport) -> bool {
+    report.error.as_deref().is_some_and(|e| !is_warning(e))
 }
 
 /// Why a page gave no records.
@@ -137,19 +197,137 @@ fn flattened_note(flattened: extract::Flattened) -> Option<String> {
         .then(|| format!("markup flattened: {}; their text is kept", parts.join(", ")))
 }
 
-/// Runs one page through the pipeline.
+/// The file name a URL ends in, for sniffing and titles (see `extract::links::file_name_of`).
+pub fn name_in_url(url: &str) -> Option<String> {
+    extract::links::file_name_of(&url::Url::parse(url).ok()?)
+}
+
+/// The attachment links of an HTML document (none for other documents), resolved against
+/// the URL it was had from (after redirects).
+pub fn attachment_links(source: &Source) -> Vec<extract::links::AttachmentLink> {
+    let name = name_in_url(&source.url);
+    let kind = sniff::sniff(
+        &source.bytes,
+        source.content_type.as_deref(),
+        name.as_deref(),
+    );
+    if kind != DocKind::Html || sniff_not_html(&source.bytes).is_some() {
+        return Vec::new();
+    }
+    let base = source.final_url.as_deref().unwrap_or(&source.url);
+    let Ok(base) = url::Url::parse(base) else {
+        return Vec::new();
+    };
+    let text = decode::decode(&source.bytes, source.content_type.as_deref()).text;
+    extract::links::attachment_links(&text, &base)
+}
+
+/// What became of an attachment, from its report.
+pub fn attachment_outcome(report: &PageReport) -> crate::record::AttachmentOutcome {
+    use crate::record::AttachmentOutcome;
+    match report.error.as_deref() {
+        None => AttachmentOutcome::Read,
+        Some(e) if is_warning(e) => AttachmentOutcome::Skipped(e.to_string()),
+        Some(e) => AttachmentOutcome::Failed(e.to_string()),
+    }
+}
+
+/// The source_format of a kind of document (pdf and unknown kinds are never read).
+fn format_of(kind: &DocKind) -> SourceFormat {
+    match kind {
+        DocKind::Xlsx => SourceFormat::Xlsx,
+        DocKind::Xls => SourceFormat::Xls,
+        DocKind::Ods => SourceFormat::Ods,
+        DocKind::Docx => SourceFormat::Docx,
+        DocKind::Doc => SourceFormat::Doc,
+        DocKind::Wps => SourceFormat::Wps,
+        DocKind::Et => SourceFormat::Et,
+        DocKind::Pdf => SourceFormat::Pdf,
+        DocKind::Html | DocKind::Unknown(_) => SourceFormat::Html,
+    }
+}
+
+/// Runs one document through the pipeline.
 pub fn process(source: &Source) -> PageReport {
     let sha = sha256_hex(&source.bytes);
     let mut report = PageReport::failed(source.url.clone(), String::new());
     report.error = None;
+    report.article_url = source.article();
     report.fetched_at = Some(source.fetched_at.clone());
     report.content_sha256 = Some(sha.clone());
     report.final_url = source.final_url.clone();
     report.http_status = source.http_status;
 
+    if source.bytes.iter().all(u8::is_ascii_whitespace) {
+        report.error = Some(PageError::Empty.to_string());
+        return report;
+    }
+    let name = name_in_url(&source.url);
+    let kind = sniff::sniff(
+        &source.bytes,
+        source.content_type.as_deref(),
+        name.as_deref(),
+    );
+    report.source_format = format_of(&kind);
+    match kind {
+        DocKind::Html | DocKind::Unknown(_) => html(source, &sha, &mut report),
+        DocKind::Pdf => report.error = Some(PDF_NOT_READ.to_string()),
+        kind => document::read(source, &sha, &kind, &source.bytes, &mut report),
+    }
+    finish(&mut report);
+    report
+}
+
+/// What every report gets once its tables are known: the document's format and article on
+/// each record, and completion from the progress note where a table has no completion column.
+fn finish(report: &mut PageReport) {
+    let (format, article) = (report.source_format, report.article_url.clone());
+    for table in &mut report.tables {
+        if format != SourceFormat::Html {
+            for record in &mut table.rows {
+                if record.source_format != SourceFormat::Prose {
+                    record.source_format = format;
+                }
+            }
+        }
+        for record in &mut table.rows {
+            record.article_url.clone_from(&article);
+        }
+        completion_from_notes(table);
+    }
+}
+
+/// DESIGN "Numbers": a table with no completion column takes completion_pct from its
+/// progress_note by the prose rules' completion signals (`完成年度计划的60%` → 60.0,
+/// `已全部完成` → 100.0), else null.
+fn completion_from_notes(table: &mut TableReport) {
+    use normalize::headers::{map_columns, Column, Field};
+    let has_completion = map_columns(&table.headers).iter().any(|c| {
+        matches!(
+            c,
+            Column::Field {
+                field: Field::Completion,
+                ..
+            }
+        )
+    });
+    if has_completion {
+        return;
+    }
+    for record in &mut table.rows {
+        if record.completion_pct.is_none() && record.source_format != SourceFormat::Prose {
+            if let Some(note) = &record.progress_note {
+                record.completion_pct = crate::prose::completion(note).value();
+            }
+        }
+    }
+}
+
+/// An HTML page: decode, extract, normalize; prose when it has no progress table.
+fn html(source: &Source, sha: &str, report: &mut PageReport) {
     if let Some(err) = sniff_not_html(&source.bytes) {
         report.error = Some(err.to_string());
-        return report;
+        return;
     }
     let Decoded {
         text,
@@ -164,20 +342,12 @@ pub fn process(source: &Source) -> PageReport {
     report.replacement_chars = replacement_chars;
 
     let page = extract::extract(&text);
-    let ctx = Context {
-        source_url: source.url.clone(),
-        fetched_at: source.fetched_at.clone(),
-        content_sha256: sha,
-        default_publisher: source.default_publisher.clone(),
-        // Passed by the crawl once its config carries them; scrape has neither.
-        source_name: None,
-        county: None,
-    };
+    let ctx = source.context(sha);
     let normalized = normalize::normalize(&page, &ctx);
-    report.title = normalized.title;
-    report.publisher = normalized.publisher;
-    report.published_at = normalized.published_at;
-    report.notes = normalized.notes;
+    report.title = normalized.title.clone();
+    report.publisher = normalized.publisher.clone();
+    report.published_at = normalized.published_at.clone();
+    report.notes = normalized.notes.clone();
     if let Some(note) = flattened_note(page.flattened) {
         report.notes.push(note);
     }
@@ -190,12 +360,12 @@ pub fn process(source: &Source) -> PageReport {
             first_row: d.first_row.clone(),
         })
         .collect();
-    report.skipped_tables = normalized.skipped_tables;
-    report.dropped_rows = normalized.dropped_rows;
+    report.skipped_tables = normalized.skipped_tables.clone();
+    report.dropped_rows = normalized.dropped_rows.clone();
 
     if page.truncated {
         report.error = Some(PageError::Truncated.to_string());
-        return report;
+        return;
     }
     if normalized.tables.is_empty() {
         let err = if page.tables.is_empty() {
@@ -205,11 +375,19 @@ pub fn process(source: &Source) -> PageReport {
                 skipped: report.skipped_tables.len(),
             }
         };
-        report.error = Some(err.to_string());
-        return report;
+        let paragraphs = extract::body::paragraphs(&text);
+        let notes = report.notes.clone();
+        let others: Vec<&str> = page
+            .meta
+            .headings
+            .iter()
+            .chain(&notes)
+            .map(String::as_str)
+            .collect();
+        prose::read(&ctx, &paragraphs, &others, err, report);
+        return;
     }
     report.tables = normalized.tables;
-    report
 }
 
 #[cfg(test)]
@@ -220,11 +398,8 @@ mod tests {
         Source {
             url: "file:///x.html".into(),
             bytes: bytes.to_vec(),
-            content_type: None,
             fetched_at: "2026-01-01T00:00:00Z".into(),
-            final_url: None,
-            http_status: None,
-            default_publisher: None,
+            ..Source::default()
         }
     }
 
@@ -239,11 +414,13 @@ mod tests {
     }
 
     #[test]
-    fn pdf_is_not_html() {
-        assert_eq!(
-            error_of(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj"),
-            "not an HTML page: a PDF document"
-        );
+    fn pdf_is_reported_not_read_as_a_warning() {
+        let r = process(&source(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj"));
+        assert_eq!(r.error.as_deref(), Some("pdf not read"));
+        assert_eq!(r.source_format, SourceFormat::Pdf);
+        assert!(!is_failure(&r));
+        assert!(is_warning("needs LibreOffice"));
+        assert!(!is_warning("no table on the page"));
     }
 
     #[test]
@@ -264,7 +441,10 @@ mod tests {
             bytes.extend_from_slice(b"</html>");
             bytes
         };
-        assert_eq!(error_of(&page(10)), "no table on the page");
+        assert_eq!(
+            error_of(&page(10)),
+            "no table on the page; prose: no numbered items in the text"
+        );
         assert_eq!(error_of(&page(11)), "not an HTML page: binary data");
     }
 
@@ -272,7 +452,7 @@ mod tests {
     fn html_without_a_table_says_so() {
         assert_eq!(
             error_of(b"<html><body><p>hello</p></body></html>"),
-            "no table on the page"
+            "no table on the page; prose: no numbered items in the text"
         );
     }
 
@@ -283,7 +463,7 @@ mod tests {
         ));
         assert_eq!(
             r.error.as_deref(),
-            Some("no recognised progress table (1 table(s) skipped, see skipped_tables)")
+            Some("no recognised progress table (1 table(s) skipped, see skipped_tables); prose: no numbered items in the text")
         );
         assert_eq!(r.skipped_tables[0].first_row, vec!["姓名", "电话"]);
     }
@@ -298,5 +478,70 @@ mod tests {
             Some("truncated page: the document ends before </body> or </html>")
         );
         assert!(r.tables.is_empty());
+    }
+
+    #[test]
+    fn a_table_without_a_completion_column_takes_it_from_the_progress_note() {
+        let page = "<html><body><h1>泰顺县2024年民生实事进度</h1><table>\
+            <tr><td>序号</td><td>项目内容</td><td>牵头单位</td><td>进展情况</td></tr>\
+            <tr><td>1</td><td>新建幼儿园3所</td><td>县教育局</td><td>目前已完成主体工程，完成年度计划的60%。</td></tr>\
+            <tr><td>2</td><td>改造校舍5处</td><td>县教育局</td><td>已全部完成。</td></tr>\
+            <tr><td>3</td><td>新建村卫生室20个</td><td>县卫健局</td><td>同比增长12%，正在推进。</td></tr>\
+            </table></body></html>";
+        let r = process(&source(page.as_bytes()));
+        let got: Vec<Option<f64>> = r.records().map(|r| r.completion_pct).collect();
+        assert_eq!(got, [Some(60.0), Some(100.0), None]);
+    }
+
+    #[test]
+    fn a_table_with_a_completion_column_keeps_its_own_value() {
+        let page = "<html><body><table>\
+            <tr><td>序号</td><td>项目内容</td><td>完成率</td><td>进展情况</td></tr>\
+            <tr><td>1</td><td>新建幼儿园3所</td><td>待定</td><td>完成年度计划的60%</td></tr>\
+            </table></body></html>";
+        let r = process(&source(page.as_bytes()));
+        let record = r.records().next().unwrap();
+        assert_eq!(record.completion_pct, None);
+        assert_eq!(record.extra["完成率"], "待定");
+    }
+
+    #[test]
+    fn a_page_without_a_table_is_read_as_prose() {
+        let page = "<html><body><h1>文成县2024年民生实事项目上半年进展情况</h1>\
+            <p>一、教育类</p>\
+            <p>1.新建幼儿园3所。目前已完成主体工程，完成年度计划的60%。（牵头单位：县教育局）</p>\
+            <p>2.改造校舍5处。已全部完成。</p>\
+            <p>二、卫生类</p>\
+            <p>1.新建村卫生室20个。完成率达85%，同比增长12%。</p>\
+            <p>2.开展免费体检。正在推进。</p></body></html>";
+        let r = process(&source(page.as_bytes()));
+        assert_eq!(r.error, None);
+        let prose = r.prose.as_ref().unwrap();
+        assert_eq!((prose.considered, prose.read), (4, 3));
+        assert_eq!(prose.verdict, "3 items read from prose");
+        assert_eq!(prose.rejected[0].reason, "no progress signal");
+        let first = r.records().next().unwrap();
+        assert_eq!(first.source_format, SourceFormat::Prose);
+        assert_eq!(first.category.as_deref(), Some("教育类"));
+        assert_eq!(first.county.as_deref(), Some("文成县"));
+        assert_eq!(first.as_of.as_deref(), Some("2024-06-30"));
+        assert_eq!(first.report_year, Some(2024));
+        assert_eq!(first.article_url, "file:///x.html");
+        let rows: Vec<(usize, Option<i64>)> = r.records().map(|r| (r.row_index, r.seq)).collect();
+        assert_eq!(rows, [(0, Some(1)), (1, Some(2)), (2, Some(1))]);
+    }
+
+    #[test]
+    fn the_name_in_a_url_is_its_file_name_parameter_else_its_last_segment() {
+        assert_eq!(
+            name_in_url("http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=a.xlsx")
+                .as_deref(),
+            Some("a.xlsx")
+        );
+        assert_eq!(
+            name_in_url("http://x.gov.cn/attach/%E8%BF%9B%E5%BA%A6.docx").as_deref(),
+            Some("进度.docx")
+        );
+        assert_eq!(name_in_url("http://x.gov.cn/"), None);
     }
 }

@@ -35,6 +35,8 @@ pub enum SourceFormat {
     Et,
     /// Numbered items of report text, not a table.
     Prose,
+    /// A PDF document: reported (`pdf not read`), never read; no record has it.
+    Pdf,
 }
 
 impl SourceFormat {
@@ -50,6 +52,7 @@ impl SourceFormat {
             SourceFormat::Wps => "wps",
             SourceFormat::Et => "et",
             SourceFormat::Prose => "prose",
+            SourceFormat::Pdf => "pdf",
         }
     }
 }
@@ -194,6 +197,31 @@ pub struct AttachmentReport {
     pub outcome: AttachmentOutcome,
 }
 
+/// An item of prose that gave no record, and why (pages.json `prose.rejected`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProseRejected {
+    /// The item's first paragraph, cut to 30 characters (`…` when cut).
+    pub text: String,
+    /// `no progress signal`, `ambiguous percentage`, `in a problem or plan section`,
+    /// `no content`.
+    pub reason: String,
+}
+
+/// What the prose reader made of a page without a progress table (DESIGN "Prose reports").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProseReport {
+    /// Numbered items found (headings and repeated items not counted).
+    pub considered: usize,
+    /// Items that became records (0 unless the verdict is `read`).
+    pub read: usize,
+    /// Items dropped because an earlier rendering of the article had them.
+    pub duplicates_dropped: usize,
+    pub rejected: Vec<ProseRejected>,
+    /// `N items read from prose`, `no numbered items in the text`, or
+    /// `N items with a progress signal, 3 needed`.
+    pub verdict: String,
+}
+
 /// The `schema` value of pages.json written by this minsheng (Record schema v2).
 pub const SCHEMA_VERSION: u32 = 2;
 
@@ -241,6 +269,10 @@ pub struct PageReport {
     /// The article's attachment links and what became of each (empty for other documents).
     #[serde(default)]
     pub attachments: Vec<AttachmentReport>,
+    /// For a page without a progress table: what the prose reader made of its text (absent
+    /// from pages.json for other pages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prose: Option<ProseReport>,
 }
 
 impl PageReport {
@@ -271,6 +303,7 @@ impl PageReport {
             error: Some(error.into()),
             tables: Vec::new(),
             attachments: Vec::new(),
+            prose: None,
         }
     }
 
@@ -344,6 +377,7 @@ mod tests {
             (SourceFormat::Wps, "wps"),
             (SourceFormat::Et, "et"),
             (SourceFormat::Prose, "prose"),
+            (SourceFormat::Pdf, "pdf"),
         ] {
             assert_eq!(serde_json::to_value(format).unwrap(), json!(name));
             assert_eq!(format.as_str(), name);

@@ -14,9 +14,10 @@
 use crate::cli::ScrapeArgs;
 use crate::config::ScrapeOptions;
 use crate::emit::{self, CsvFormat, EmitError, Output, RenderError, Rendered};
+use crate::extract::links::AttachmentLink;
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
-use crate::record::PageReport;
+use crate::record::{AttachmentReport, PageReport, SourceFormat};
 use crate::sanitize::Escaped;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -68,12 +69,17 @@ pub fn file_url(path: &Path) -> String {
 pub struct Summary {
     pub pages: usize,
     pub failed: usize,
+    /// Documents reported but not read on this machine (`needs LibreOffice`, `pdf not read`):
+    /// warnings, not failures.
+    pub warnings: usize,
     pub records: usize,
 }
 
 /// File name extensions of the pages taken from a directory (in any ASCII case). One list:
 /// formats read later join it here.
-pub const PAGE_EXTENSIONS: &[&str] = &["html", "htm", "shtml", "jhtml", "xhtml"];
+pub const PAGE_EXTENSIONS: &[&str] = &[
+    "html", "htm", "shtml", "jhtml", "xhtml", "xlsx", "xls", "ods", "docx", "doc", "wps", "et",
+];
 
 /// Expands arguments into inputs: URLs as they are, files as they are, directories walked.
 ///
@@ -251,11 +257,8 @@ pub fn process_file_within(path: &Path, limit: u64) -> PageReport {
         Ok(bytes) => pipeline::process(&Source {
             url,
             bytes,
-            content_type: None,
             fetched_at: pipeline::now_utc(),
-            final_url: None,
-            http_status: None,
-            default_publisher: None,
+            ..Default::default()
         }),
         Err(e) => PageReport::failed(url, e.to_string()),
     }
@@ -296,7 +299,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
     let limit = opts.fetch.max_body_bytes;
 
     std::thread::scope(|scope| {
-        let (done, received) = std::sync::mpsc::channel::<(usize, Finished)>();
+        let (done, received) = std::sync::mpsc::channel::<(usize, Vec<Finished>)>();
         let writer = scope.spawn(|| {
             let result = write_in_order(out, received, &written);
             written.stop();
@@ -311,14 +314,18 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
                 if !written.wait_for_room(i) {
                     break; // the writer stopped on an error; it reports it below
                 }
-                let report = match input {
-                    Input::File(path) => process_file_within(path, limit),
+                let reports = match input {
+                    Input::File(path) => vec![process_file_within(path, limit)],
                     Input::Url(url) => urls.take(i, url),
                     Input::Invalid { input, reason } => {
-                        PageReport::failed(input.clone(), reason.clone())
+                        vec![PageReport::failed(input.clone(), reason.clone())]
                     }
                 };
-                if done.send((i, Finished::of(report, format))).is_err() {
+                let finished = reports
+                    .into_iter()
+                    .map(|report| Finished::of(report, format))
+                    .collect();
+                if done.send((i, finished)).is_err() {
                     break;
                 }
             });
@@ -397,31 +404,42 @@ impl Finished {
 /// failures.
 fn write_in_order(
     mut out: Output,
-    received: std::sync::mpsc::Receiver<(usize, Finished)>,
+    received: std::sync::mpsc::Receiver<(usize, Vec<Finished>)>,
     written: &Written,
 ) -> Result<Summary, EmitError> {
     let mut summary = Summary::default();
-    let mut waiting: BTreeMap<usize, Finished> = BTreeMap::new();
-    for (index, page) in received {
-        waiting.insert(index, page);
-        let before = summary.pages;
-        while let Some(page) = waiting.remove(&summary.pages) {
-            summary.pages += 1;
-            summary.records += page.records;
-            if let Some(error) = &page.error {
-                summary.failed += 1;
-                // Both may come from a page or a file name: escaped, one line each.
-                eprintln!(
-                    "minsheng: {}: {}",
-                    Escaped(&page.source_url),
-                    Escaped(error)
-                );
+    let mut waiting: BTreeMap<usize, Vec<Finished>> = BTreeMap::new();
+    // Inputs written: an input gives its page and, for an article, its attachments.
+    let mut inputs = 0;
+    for (index, pages) in received {
+        waiting.insert(index, pages);
+        let before = inputs;
+        while let Some(pages) = waiting.remove(&inputs) {
+            inputs += 1;
+            for page in pages {
+                summary.pages += 1;
+                summary.records += page.records;
+                if let Some(error) = &page.error {
+                    let warning = pipeline::is_warning(error);
+                    if warning {
+                        summary.warnings += 1;
+                    } else {
+                        summary.failed += 1;
+                    }
+                    // Both may come from a page or a file name: escaped, one line each.
+                    eprintln!(
+                        "minsheng: {}: {}{}",
+                        Escaped(&page.source_url),
+                        if warning { "warning: " } else { "" },
+                        Escaped(error)
+                    );
+                }
+                let rendered = page.rendered.map_err(|e| e.in_dir(out.dir()))?;
+                out.write_rendered(&rendered)?;
             }
-            let rendered = page.rendered.map_err(|e| e.in_dir(out.dir()))?;
-            out.write_rendered(&rendered)?;
         }
-        if summary.pages > before {
-            written.advance(summary.pages);
+        if inputs > before {
+            written.advance(inputs);
         }
     }
     out.finish()?;
@@ -429,7 +447,7 @@ fn write_in_order(
 }
 
 /// Each URL input's background job, by input position.
-type Jobs = HashMap<usize, JoinHandle<PageReport>>;
+type Jobs = HashMap<usize, JoinHandle<Vec<PageReport>>>;
 
 /// URL inputs being fetched and parsed in the background, by input position.
 #[derive(Default)]
@@ -478,15 +496,17 @@ impl UrlJobs {
         let jobs = urls
             .into_iter()
             .map(|(i, url)| {
-                let job = fetch_and_process(fetcher.clone(), url, parse_slots.clone());
+                let job =
+                    fetch_and_process(fetcher.clone(), url, parse_slots.clone(), opts.attachments);
                 (i, runtime.spawn(job))
             })
             .collect();
         Ok((runtime, jobs))
     }
 
-    /// Waits for the report of the URL at input position `index`.
-    fn take(&self, index: usize, url: &str) -> PageReport {
+    /// Waits for the reports of the URL at input position `index`: its page, then the
+    /// attachments it links.
+    fn take(&self, index: usize, url: &str) -> Vec<PageReport> {
         let job = self
             .jobs
             .lock()
@@ -509,40 +529,45 @@ impl UrlJobs {
                     None => Ok(runtime.block_on(job)),
                 };
                 match result {
-                    Ok(report) => report.unwrap_or_else(|e| {
-                        PageReport::failed(url, format!("internal error while fetching: {e}"))
+                    Ok(reports) => reports.unwrap_or_else(|e| {
+                        vec![PageReport::failed(
+                            url,
+                            format!("internal error while fetching: {e}"),
+                        )]
                     }),
-                    Err(limit) => PageReport::failed(
+                    Err(limit) => vec![PageReport::failed(
                         url,
                         format!(
                             "not fetched: the run time limit of {} s (--max-run-secs) was reached",
                             limit.as_secs()
                         ),
-                    ),
+                    )],
                 }
             }
-            _ => PageReport::failed(
+            _ => vec![PageReport::failed(
                 url,
                 self.unavailable
                     .clone()
                     .unwrap_or_else(|| "internal error: this URL was never started".to_string()),
-            ),
+            )],
         }
     }
 }
 
 /// Fetches one URL and runs its bytes through the pipeline (at most `parse_threads` at once,
-/// off the runtime's threads: parsing is CPU work).
+/// off the runtime's threads: parsing is CPU work); then, with `attachments`, each
+/// attachment the page links, fetched by the same fetcher (politeness, robots, size limit)
+/// and read as its own page. The article's report comes first and lists what became of each.
 async fn fetch_and_process(
     fetcher: Fetcher,
     url: String,
     parse_slots: Arc<Semaphore>,
-) -> PageReport {
+    attachments: bool,
+) -> Vec<PageReport> {
     let fetched = match fetcher.fetch(Request::new(url.clone())).await {
         Ok(fetched) => fetched,
-        Err(e) => return fetch_failed(&url, &e),
+        Err(e) => return vec![fetch_failed(&url, &e)],
     };
-    let _slot = parse_slots.acquire_owned().await.ok();
     let source = Source {
         url: url.clone(),
         bytes: fetched.bytes,
@@ -550,11 +575,104 @@ async fn fetch_and_process(
         fetched_at: fetched.fetched_at,
         final_url: Some(fetched.final_url),
         http_status: Some(fetched.status),
-        default_publisher: None,
+        ..Source::default()
     };
-    tokio::task::spawn_blocking(move || pipeline::process(&source))
+    let parsed = parse(&parse_slots, move || {
+        let report = pipeline::process(&source);
+        let links = if attachments {
+            pipeline::attachment_links(&source)
+        } else {
+            Vec::new()
+        };
+        (report, links)
+    })
+    .await;
+    let (mut article, links) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return vec![PageReport::failed(
+                url,
+                format!("internal error while parsing: {e}"),
+            )]
+        }
+    };
+    let mut reports = Vec::with_capacity(links.len() + 1);
+    for link in links {
+        let report = fetch_attachment(&fetcher, &parse_slots, &article, &link).await;
+        article.attachments.push(AttachmentReport {
+            url: link.url.clone(),
+            link_text: link.link_text.clone(),
+            format: match report.source_format {
+                SourceFormat::Html if report.content_sha256.is_none() => None,
+                format => Some(format.as_str().to_string()),
+            },
+            outcome: pipeline::attachment_outcome(&report),
+        });
+        reports.push(report);
+    }
+    // An article that carries its table in an attachment is not a failed page: its own
+    // "no table" becomes a note once an attachment gave records.
+    if reports.iter().any(|r| r.records().next().is_some()) {
+        if let Some(error) = article.error.take() {
+            article
+                .notes
+                .push(format!("{error}; its records come from its attachments"));
+        }
+    }
+    reports.insert(0, article);
+    reports
+}
+
+/// Runs `job` on a blocking thread once a parse slot is free.
+async fn parse<T: Send + 'static>(
+    slots: &Semaphore,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let _slot = slots.acquire().await.ok();
+    tokio::task::spawn_blocking(job).await
+}
+
+/// Fetches and reads one attachment of `article`.
+async fn fetch_attachment(
+    fetcher: &Fetcher,
+    parse_slots: &Semaphore,
+    article: &PageReport,
+    link: &AttachmentLink,
+) -> PageReport {
+    let request = Request {
+        url: link.url.clone(),
+        any_type: true,
+        ..Request::default()
+    };
+    let with_article = |mut report: PageReport| {
+        report.article_url.clone_from(&article.source_url);
+        report
+    };
+    let fetched = match fetcher.fetch(request).await {
+        Ok(fetched) => fetched,
+        Err(e) => return with_article(fetch_failed(&link.url, &e)),
+    };
+    let source = Source {
+        url: link.url.clone(),
+        bytes: fetched.bytes,
+        content_type: fetched.content_type,
+        fetched_at: fetched.fetched_at,
+        final_url: Some(fetched.final_url),
+        http_status: Some(fetched.status),
+        article_url: Some(article.source_url.clone()),
+        link_text: link.link_text.clone(),
+        article_publisher: article.publisher.clone(),
+        article_published_at: article.published_at.clone(),
+        ..Source::default()
+    };
+    parse(parse_slots, move || pipeline::process(&source))
         .await
-        .unwrap_or_else(|e| PageReport::failed(url, format!("internal error while parsing: {e}")))
+        .unwrap_or_else(|e| {
+            with_article(PageReport::failed(
+                link.url.clone(),
+                format!("internal error while parsing: {e}"),
+            ))
+        })
 }
 
 /// The pages.json entry of a URL that could not be had: the reason, and the status if any.
@@ -565,19 +683,20 @@ fn fetch_failed(url: &str, error: &FetchError) -> PageReport {
 }
 
 /// Fetches and processes URLs (politely, hosts in parallel) and returns their reports in
-/// input order. What `run` does for URL inputs, without writing anything. Like `run`, it
+/// input order, each article followed by its attachments. What `run` does for URL inputs, without writing anything. Like `run`, it
 /// starts its own tokio runtime: call it from synchronous code, not from inside a runtime.
 pub fn process_urls(urls: &[String], opts: &ScrapeOptions) -> Vec<PageReport> {
     let jobs = UrlJobs::start(urls.iter().cloned().enumerate(), opts);
     urls.iter()
         .enumerate()
-        .map(|(i, url)| jobs.take(i, url))
+        .flat_map(|(i, url)| jobs.take(i, url))
         .collect()
 }
 
 /// `minsheng scrape`: options from the arguments, run, summary line, exit status.
 pub fn main(args: ScrapeArgs) -> ExitCode {
     let mut opts = ScrapeOptions {
+        attachments: !args.no_attachments,
         out_dir: args.out.clone(),
         bom: args.bom,
         raw_csv: args.raw_csv,

@@ -191,6 +191,7 @@ fn reparse_group(
             final_url: Some(raw.final_url),
             http_status: Some(raw.status),
             default_publisher: input.publisher.clone(),
+            ..Default::default()
         });
         let changes = store.save_reparsed(&report, now)?;
         summary.pages += 1;

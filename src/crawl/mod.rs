@@ -18,7 +18,7 @@
 //! robots.txt). One thread drives every fetch (a current-thread runtime: the async side only
 //! waits and moves bytes, and a second thread there cost more in wake-ups than it gave). Each
 //! response is judged away from it: hashing and parsing on worker threads, one per core
-//! ([`judge_article`], [`judge_list`]; a small article that hashes as before is judged on the
+//! ([`prejudge_article`] and [`extract_article`], [`judge_list`]; a small article that hashes as before is judged on the
 //! spot); the verdict is then written by the store's one
 //! writer thread ([`writer`]), which commits every save waiting at that moment together, and
 //! the task hears its result only after that commit. Reading a page's state before its fetch
@@ -40,9 +40,10 @@ pub use stop::{Stop, Stopped};
 
 use crate::decode;
 use crate::emit::CsvFormat;
+use crate::extract::links::AttachmentLink;
 use crate::fetch::{FetchError, Fetched, Fetcher, Request};
 use crate::pipeline::{self, sha256_hex, Source};
-use crate::record::PageReport;
+use crate::record::{AttachmentOutcome, AttachmentReport, PageReport};
 use crate::sanitize::Escaped;
 use crate::store::{PageKind, PageState, RecordChanges, Snapshot, Store, StoreError};
 use config::{ConfigError, CrawlConfig, SourceConfig};
@@ -358,19 +359,6 @@ enum Judged {
     },
 }
 
-/// Judges an article's response against what the store knew of it: the whole verdict.
-fn judge_article(
-    source: &SourceConfig,
-    url: &str,
-    state: Option<PageState>,
-    result: Result<Fetched, FetchError>,
-) -> ArticleVerdict {
-    match prejudge_article(state, result) {
-        Judged::Done(verdict) => verdict,
-        Judged::Extract { fetched, state } => extract_article(source, url, state, fetched),
-    }
-}
-
 /// The cheap half of judging an article: failures, 304s and bodies that hash as the stored
 /// version are decided here.
 fn prejudge_article(state: Option<PageState>, result: Result<Fetched, FetchError>) -> Judged {
@@ -409,13 +397,16 @@ fn prejudge_article(state: Option<PageState>, result: Result<Fetched, FetchError
 }
 
 /// The costly half: a new body extracted, and what its records mean beside the stored ones.
+/// `of` says which article links this document when it is an attachment (None for an
+/// article); an article's attachment links come back with the verdict.
 fn extract_article(
     source: &SourceConfig,
     url: &str,
     state: Option<PageState>,
     fetched: Fetched,
-) -> ArticleVerdict {
-    let report = pipeline::process(&Source {
+    of: Option<&ArticleOf>,
+) -> (ArticleVerdict, Vec<AttachmentLink>) {
+    let doc = Source {
         url: url.to_string(),
         bytes: fetched.bytes.clone(),
         content_type: fetched.content_type.clone(),
@@ -423,7 +414,18 @@ fn extract_article(
         final_url: Some(fetched.final_url.clone()),
         http_status: Some(fetched.status),
         default_publisher: source.publisher.clone(),
-    });
+        article_url: of.map(|a| a.url.clone()),
+        link_text: of.and_then(|a| a.link_text.clone()),
+        article_publisher: of.and_then(|a| a.publisher.clone()),
+        article_published_at: of.and_then(|a| a.published_at.clone()),
+        ..Source::default()
+    };
+    let report = pipeline::process(&doc);
+    let links = if of.is_none() {
+        pipeline::attachment_links(&doc)
+    } else {
+        Vec::new()
+    };
     let has_records = report.records().next().is_some();
     let had_records = state.as_ref().is_some_and(|s| s.has_records);
     let why = report
@@ -436,14 +438,24 @@ fn extract_article(
             "HTTP {} without the progress table this page had ({why}); the stored version is kept",
             snap.status
         );
-        return ArticleVerdict::Suspect { snap, reason };
+        return (ArticleVerdict::Suspect { snap, reason }, links);
     }
-    ArticleVerdict::Version {
+    let verdict = ArticleVerdict::Version {
         snap,
         report: Box::new(report),
         no_table: (!has_records).then_some(why),
         replaces: state.is_some_and(|s| s.sha256.is_some()),
-    }
+    };
+    (verdict, links)
+}
+
+/// The article an attachment belongs to: what its records repeat of it.
+#[derive(Debug, Clone)]
+struct ArticleOf {
+    url: String,
+    link_text: Option<String>,
+    publisher: Option<String>,
+    published_at: Option<String>,
 }
 
 impl ArticleVerdict {
@@ -804,7 +816,9 @@ impl Run {
         }
     }
 
-    /// Fetches one article and commits what it yields.
+    /// Fetches one article and commits what it yields: first its attachments, when its body
+    /// is new (each stored and versioned as a page of its own), then the article with what
+    /// became of each.
     async fn article(
         &self,
         src: Arc<SourceConfig>,
@@ -814,34 +828,71 @@ impl Run {
         let result = self.fetcher.fetch(request(&url, state.as_ref())).await;
         let (source, page_url) = (Arc::clone(&src), url.clone());
         let stopped = || format!("the worker extracting {url} stopped");
-        let verdict = match result {
+        let (mut verdict, links) = match result {
             Ok(fetched) if fetched.bytes.len() > HASH_INLINE_BYTES => {
                 self.cpu(stopped, move || {
-                    judge_article(&source, &page_url, state, Ok(fetched))
+                    match prejudge_article(state, Ok(fetched)) {
+                        Judged::Done(verdict) => (verdict, Vec::new()),
+                        Judged::Extract { fetched, state } => {
+                            extract_article(&source, &page_url, state, fetched, None)
+                        }
+                    }
                 })
                 .await?
             }
             result => match prejudge_article(state, result) {
-                Judged::Done(verdict) => verdict,
+                Judged::Done(verdict) => (verdict, Vec::new()),
                 Judged::Extract { fetched, state } => {
                     self.cpu(stopped, move || {
-                        extract_article(&source, &page_url, state, fetched)
+                        extract_article(&source, &page_url, state, fetched, None)
                     })
                     .await?
                 }
             },
         };
-        let (source, page_url) = (Arc::clone(&src), url.clone());
-        let outcome = self
-            .writer
+        if let ArticleVerdict::Version { report, .. } = &mut verdict {
+            let of = ArticleOf {
+                url: url.clone(),
+                link_text: None,
+                publisher: report.publisher.clone(),
+                published_at: report.published_at.clone(),
+            };
+            for link in links {
+                let of = ArticleOf {
+                    link_text: link.link_text.clone(),
+                    ..of.clone()
+                };
+                let outcome = self.attachment(&src, &link, of).await?;
+                report.attachments.push(outcome);
+            }
+        }
+        let outcome = self.save_document(&src, &url, verdict).await?;
+        self.count(&src, &url, &outcome);
+        self.progress.inc(1);
+        Ok(())
+    }
+
+    /// Writes a document's verdict on the store's thread.
+    async fn save_document(
+        &self,
+        src: &Arc<SourceConfig>,
+        url: &str,
+        verdict: ArticleVerdict,
+    ) -> Result<Outcome, StoreError> {
+        let (source, page_url) = (Arc::clone(src), url.to_string());
+        self.writer
             .write(
                 || format!("cannot save {url}"),
                 move |store| verdict.save(store, &source, &page_url),
             )
-            .await?;
+            .await
+    }
+
+    /// Adds what became of an article to the summary, and logs it.
+    fn count(&self, src: &SourceConfig, url: &str, outcome: &Outcome) {
         {
             let mut s = self.summary();
-            match &outcome {
+            match outcome {
                 Outcome::New(changes) => {
                     s.fetched += 1;
                     s.new_pages += 1;
@@ -864,22 +915,82 @@ impl Run {
                 Outcome::Failed(_) => s.failed += 1,
             }
         }
-        match &outcome {
+        match outcome {
             Outcome::Failed(reason) => {
-                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "article failed")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(url), reason = %Escaped(reason), "article failed")
             }
             Outcome::Suspect(reason) => {
-                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "suspect fetch")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(url), reason = %Escaped(reason), "suspect fetch")
             }
             Outcome::NoTable(reason) => {
-                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "article without a progress table")
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(url), reason = %Escaped(reason), "article without a progress table")
             }
             other => {
-                tracing::debug!(source = %Escaped(&src.name), url = %Escaped(&url), outcome = ?other, "article")
+                tracing::debug!(source = %Escaped(&src.name), url = %Escaped(url), outcome = ?other, "article")
             }
         }
-        self.progress.inc(1);
-        Ok(())
+    }
+
+    /// Fetches one attachment of an article (conditionally, any Content-Type) and commits
+    /// what it yields as a page of its own: a 304 or the same bytes is not parsed again, a
+    /// new body gives new record versions, and one this machine cannot read (`needs
+    /// LibreOffice`, `pdf not read`) is kept with its bytes for a later `reparse`.
+    async fn attachment(
+        &self,
+        src: &Arc<SourceConfig>,
+        link: &AttachmentLink,
+        of: ArticleOf,
+    ) -> Result<AttachmentReport, StoreError> {
+        let url = link.url.clone();
+        let mut report = AttachmentReport {
+            url: url.clone(),
+            link_text: link.link_text.clone(),
+            format: None,
+            outcome: AttachmentOutcome::Read,
+        };
+        if !self.claim(&url) {
+            report.outcome = AttachmentOutcome::Skipped("already checked in this run".to_string());
+            return Ok(report);
+        }
+        let state = lock_ignoring_poison(&self.reader).page(&url)?;
+        let request = Request {
+            any_type: true,
+            ..request(&url, state.as_ref())
+        };
+        let result = self.fetcher.fetch(request).await;
+        let verdict = match prejudge_article(state, result) {
+            Judged::Done(verdict) => verdict,
+            Judged::Extract { fetched, state } => {
+                let (source, page_url) = (Arc::clone(src), url.clone());
+                self.cpu(
+                    || format!("the worker extracting {url} stopped"),
+                    move || extract_article(&source, &page_url, state, fetched, Some(&of)).0,
+                )
+                .await?
+            }
+        };
+        if let ArticleVerdict::Version { report: doc, .. } = &verdict {
+            report.format = Some(doc.source_format.as_str().to_string());
+            report.outcome = pipeline::attachment_outcome(doc);
+        }
+        let outcome = self.save_document(src, &url, verdict).await?;
+        match &outcome {
+            Outcome::New(changes) | Outcome::Changed(changes) => {
+                self.summary().records += *changes;
+            }
+            Outcome::Unchanged => report.outcome = AttachmentOutcome::NotModified,
+            Outcome::Failed(reason) | Outcome::Suspect(reason) => {
+                self.summary().failed += 1;
+                report.outcome = AttachmentOutcome::Failed(reason.clone());
+            }
+            Outcome::NoTable(_) => {}
+        }
+        if let AttachmentOutcome::Failed(reason) | AttachmentOutcome::Skipped(reason) =
+            &report.outcome
+        {
+            tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "attachment not read");
+        }
+        Ok(report)
     }
 }
 

@@ -26,6 +26,7 @@ pub mod docx;
 pub mod dom;
 pub mod grid;
 mod guard;
+pub mod links;
 pub mod meta;
 pub mod sheet;
 pub mod text;

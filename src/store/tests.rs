@@ -28,6 +28,7 @@ fn report(s: &Snapshot) -> PageReport {
         final_url: Some(s.final_url.clone()),
         http_status: Some(s.status),
         default_publisher: None,
+        ..Default::default()
     })
 }
 

@@ -83,12 +83,25 @@ fn binary_file_is_reported() {
 }
 
 #[test]
-fn pdf_is_reported() {
-    let (_, error) = bad_input(
-        "report.html",
+fn pdf_is_reported_as_a_warning_that_leaves_the_exit_status_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("report.html");
+    fs::write(
+        &pdf,
         b"%PDF-1.4\n%\xC7\xEC\x8F\xA2\n5 0 obj\n<</Length 6 0 R>>\nstream\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let result = scrape(&[&pdf, &seed()], &out);
+    assert_eq!(result.status.code(), Some(0), "a warning, not a failure");
+    let stderr = String::from_utf8(result.stderr).unwrap();
+    assert!(
+        stderr.contains("report.html: warning: pdf not read"),
+        "{stderr}"
     );
-    assert_eq!(error, "not an HTML page: a PDF document");
+    let pages = pages(&out);
+    assert_eq!(pages[0]["error"], "pdf not read");
+    assert_eq!(pages[0]["source_format"], "pdf");
 }
 
 #[test]
@@ -97,7 +110,10 @@ fn html_without_table_is_reported() {
         "notice.html",
         "<html><body><p>通知</p></body></html>".as_bytes(),
     );
-    assert_eq!(error, "no table on the page");
+    assert_eq!(
+        error,
+        "no table on the page; prose: no numbered items in the text"
+    );
 }
 
 #[test]
@@ -118,7 +134,7 @@ fn table_with_unknown_headers_is_reported_with_the_skipped_table() {
     );
     assert_eq!(
         error,
-        "no recognised progress table (1 table(s) skipped, see skipped_tables)"
+        "no recognised progress table (1 table(s) skipped, see skipped_tables); prose: no numbered items in the text"
     );
 }
 

@@ -41,6 +41,7 @@ fn check(name: &str, bytes: &[u8]) {
             final_url: None,
             http_status: None,
             default_publisher: None,
+            ..Default::default()
         });
         serde_json::to_string(&report).unwrap();
         assert_eq!(report.error.is_none(), !report.tables.is_empty(), "{name}");

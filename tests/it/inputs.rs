@@ -41,6 +41,7 @@ fn report(bytes: Vec<u8>, content_type: Option<&str>) -> PageReport {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        ..Default::default()
     })
 }
 
@@ -126,7 +127,10 @@ fn hundred_thousand_nested_divs_keep_256_levels_and_their_text() {
     assert_eq!(doc.flattened().too_deep, 100_000 - 254);
     assert_eq!(deepest(&doc), 257);
     let report = report(html.into_bytes(), None);
-    assert_eq!(report.error.as_deref(), Some("no table on the page"));
+    assert_eq!(
+        report.error.as_deref(),
+        Some("no table on the page; prose: no numbered items in the text")
+    );
     assert_eq!(
         report.notes,
         ["markup flattened: 99746 element(s) nested deeper than 256 levels were closed at once; \

@@ -11,6 +11,7 @@
 
 use minsheng::pipeline::{self, Source};
 use minsheng::prose::{self, ProseOutcome};
+use minsheng::record::SourceFormat;
 use serde_json::{json, Value};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -41,13 +42,11 @@ fn has_progress_table(html: &Path) -> bool {
     let report = pipeline::process(&Source {
         url: format!("file://{}", html.display()),
         bytes: fs::read(html).unwrap(),
-        content_type: None,
         fetched_at: "2026-01-01T00:00:00Z".into(),
-        final_url: None,
-        http_status: None,
-        default_publisher: None,
+        ..Default::default()
     });
-    !report.tables.is_empty()
+    // Prose records are a table too; a progress table means the prose reader never ran.
+    report.prose.is_none() && !report.tables.is_empty()
 }
 
 /// The page read as prose: decoded, cut into paragraphs, read.
@@ -168,9 +167,155 @@ fn no_fixture_gives_an_item_its_expected_file_lacks() {
 fn a_page_with_a_progress_table_is_not_read_as_prose() {
     let page = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/prose/06_table_and_prose_summary.html");
-    assert!(has_progress_table(&page));
+    let report = pipeline::process(&Source {
+        url: format!("file://{}", page.display()),
+        bytes: fs::read(&page).unwrap(),
+        fetched_at: "2026-01-01T00:00:00Z".into(),
+        ..Default::default()
+    });
+    assert_eq!(report.error, None);
+    assert!(!report.tables.is_empty());
+    // The pipeline did not run the prose reader at all, and every record is the table's.
+    assert_eq!(report.prose, None);
+    assert!(report
+        .records()
+        .all(|r| r.source_format == SourceFormat::Html));
     // Its prose summary alone would give items: the rule, not the text, keeps them out.
     assert!(!read_prose(&page).items.is_empty());
+}
+
+/// The page through `pipeline::process`, as `scrape` runs it.
+fn through_pipeline(html: &Path) -> minsheng::record::PageReport {
+    pipeline::process(&Source {
+        url: format!("file://{}", html.display()),
+        bytes: fs::read(html).unwrap(),
+        fetched_at: "2026-01-01T00:00:00Z".into(),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn the_pipeline_turns_every_read_prose_page_into_its_expected_records() {
+    for page in fixtures() {
+        let want = expected(&page);
+        if want["progress_table"] == json!(true) {
+            continue;
+        }
+        let report = through_pipeline(&page);
+        let file = name(&page);
+        let prose = report
+            .prose
+            .as_ref()
+            .unwrap_or_else(|| panic!("{file}: no prose object"));
+        assert_eq!(
+            json!(prose.considered),
+            want["considered"],
+            "{file}: considered"
+        );
+        assert_eq!(
+            json!(prose.duplicates_dropped),
+            want["duplicates_dropped"],
+            "{file}: duplicates_dropped"
+        );
+        let items = want["items"].as_array().unwrap();
+        assert_eq!(prose.read, items.len(), "{file}: read");
+        let rejected: Vec<&str> = prose.rejected.iter().map(|r| r.text.as_str()).collect();
+        let want_rejected: Vec<&str> = want["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(rejected, want_rejected, "{file}: rejected");
+        let records: Vec<_> = report.records().collect();
+        assert_eq!(records.len(), items.len(), "{file}: records");
+        if items.is_empty() {
+            let error = report.error.as_deref().unwrap_or_default();
+            assert!(
+                error.contains("; prose: ") && error.starts_with("no "),
+                "{file}: the error says both why there is no table and what prose gave: {error}"
+            );
+            continue;
+        }
+        assert_eq!(report.error, None, "{file}");
+        for (i, (record, item)) in records.iter().zip(items).enumerate() {
+            let got = serde_json::to_value(record).unwrap();
+            for field in [
+                "seq",
+                "category",
+                "content",
+                "completion_pct",
+                "progress_note",
+                "lead_unit",
+            ] {
+                assert_eq!(got[field], item[field], "{file}: record {i}: {field}");
+            }
+            assert_eq!(got["source_format"], "prose", "{file}: record {i}");
+            assert_eq!(
+                (record.table_index, record.row_index),
+                (0, i),
+                "{file}: record {i}"
+            );
+            assert!(!record.starred, "{file}: record {i}");
+            for field in [
+                "unified_progress",
+                "unified_scope",
+                "rank_scope",
+                "rank",
+                "status_note",
+                "leader",
+            ] {
+                assert_eq!(got[field], Value::Null, "{file}: record {i}: {field}");
+            }
+            assert_eq!(got["extra"], json!({}), "{file}: record {i}");
+            assert_eq!(record.article_url, record.source_url, "{file}: record {i}");
+            assert_eq!(record.project_key.len(), 16, "{file}: record {i}");
+        }
+    }
+}
+
+#[test]
+fn scrape_of_a_prose_page_writes_its_records_and_the_prose_object() {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/prose/01_hanweb_jcms_headings_and_sections.html");
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_minsheng"))
+        .arg("scrape")
+        .arg(&page)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let records: Vec<Value> = fs::read_to_string(out.path().join("records.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want = expected(&page);
+    let items = want["items"].as_array().unwrap();
+    assert_eq!(records.len(), items.len());
+    for (record, item) in records.iter().zip(items) {
+        assert_eq!(record["source_format"], "prose");
+        assert_eq!(record["content"], item["content"]);
+        assert_eq!(record["completion_pct"], item["completion_pct"]);
+        assert_eq!(record["lead_unit"], item["lead_unit"]);
+    }
+    let pages: Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join("pages.json")).unwrap()).unwrap();
+    let prose = &pages[0]["prose"];
+    assert_eq!(prose["considered"], want["considered"]);
+    assert_eq!(prose["read"], json!(items.len()));
+    assert_eq!(
+        prose["verdict"],
+        format!("{} items read from prose", items.len())
+    );
+    assert_eq!(prose["rejected"][0]["reason"], "no progress signal");
+    assert_eq!(pages[0]["error"], Value::Null);
 }
 
 #[test]
