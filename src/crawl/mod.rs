@@ -556,6 +556,7 @@ fn judge_list(
     let filter = Filter {
         follow,
         title_contains: &src.title_contains,
+        max_pages: src.max_list_pages,
     };
     let base = |final_url: &str| Url::parse(final_url).unwrap_or_else(|_| url.clone());
     let kept = |sha: &str, final_url: &str| -> Result<Option<ListRead>, StoreError> {
@@ -740,7 +741,7 @@ impl Run {
                             articles.push(link);
                         }
                     }
-                    queue.extend(page.next_pages);
+                    queue.extend(page.next_pages.into_iter().map(|p| p.url));
                 }
             }
         }
