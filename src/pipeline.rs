@@ -26,6 +26,10 @@ pub struct Source {
     pub http_status: Option<u16>,
     /// The configured publisher for pages that name none.
     pub default_publisher: Option<String>,
+    /// The crawl source's name (records' `source_name`); None for scrape.
+    pub source_name: Option<String>,
+    /// The source's configured county (`county = "文成县"`), over what the page says.
+    pub county: Option<String>,
 }
 
 /// Why a page gave no records.
@@ -169,9 +173,8 @@ pub fn process(source: &Source) -> PageReport {
         fetched_at: source.fetched_at.clone(),
         content_sha256: sha,
         default_publisher: source.default_publisher.clone(),
-        // Passed by the crawl once its config carries them; scrape has neither.
-        source_name: None,
-        county: None,
+        source_name: source.source_name.clone(),
+        county: source.county.clone(),
     };
     let normalized = normalize::normalize(&page, &ctx);
     report.title = normalized.title;
@@ -225,6 +228,8 @@ mod tests {
             final_url: None,
             http_status: None,
             default_publisher: None,
+            source_name: None,
+            county: None,
         }
     }
 

@@ -256,6 +256,8 @@ pub fn process_file_within(path: &Path, limit: u64) -> PageReport {
             final_url: None,
             http_status: None,
             default_publisher: None,
+            source_name: None,
+            county: None,
         }),
         Err(e) => PageReport::failed(url, e.to_string()),
     }
@@ -551,6 +553,8 @@ async fn fetch_and_process(
         final_url: Some(fetched.final_url),
         http_status: Some(fetched.status),
         default_publisher: None,
+        source_name: None,
+        county: None,
     };
     tokio::task::spawn_blocking(move || pipeline::process(&source))
         .await

@@ -394,6 +394,8 @@ pub struct ArticleOut {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReparseInput {
     pub url: String,
+    /// The source the page was last saved under (its records' `source_name`).
+    pub source: String,
     pub publisher: Option<String>,
     pub sha256: String,
 }
@@ -1274,7 +1276,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT url, publisher, sha256 FROM pages
+                "SELECT url, publisher, sha256, source FROM pages
                  WHERE kind = 'article' AND sha256 IS NOT NULL ORDER BY url",
             )
             .map_err(self.err("cannot list the stored articles"))?;
@@ -1284,6 +1286,7 @@ impl Store {
                     url: r.get(0)?,
                     publisher: r.get(1)?,
                     sha256: r.get(2)?,
+                    source: r.get(3)?,
                 })
             })
             .and_then(|rows| rows.collect())
@@ -1322,6 +1325,8 @@ mod tests {
             final_url: Some(s.final_url.clone()),
             http_status: Some(s.status),
             default_publisher: None,
+            source_name: None,
+            county: None,
         })
     }
 

@@ -41,6 +41,8 @@ fn check(name: &str, bytes: &[u8]) {
             final_url: None,
             http_status: None,
             default_publisher: None,
+            source_name: None,
+            county: None,
         });
         serde_json::to_string(&report).unwrap();
         assert_eq!(report.error.is_none(), !report.tables.is_empty(), "{name}");

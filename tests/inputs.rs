@@ -41,6 +41,8 @@ fn report(bytes: Vec<u8>, content_type: Option<&str>) -> PageReport {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        source_name: None,
+        county: None,
     })
 }
 

@@ -46,6 +46,8 @@ fn has_progress_table(html: &Path) -> bool {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        source_name: None,
+        county: None,
     });
     !report.tables.is_empty()
 }

@@ -48,7 +48,7 @@ use crate::store::{PageKind, PageState, RecordChanges, Snapshot, Store, StoreErr
 use config::{ConfigError, CrawlConfig, SourceConfig};
 use export::ExportError;
 use indicatif::{ProgressBar, ProgressStyle};
-use lists::{Filter, ListPage, Listing};
+use lists::{Filter, ListPage, Listing, NextPage};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 
@@ -62,9 +62,9 @@ use url::Url;
 pub const EXIT_LOCKED: u8 = 3;
 
 /// What one crawl did; printed as the summary line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Summary {
-    /// List pages read (a 304 included).
+    /// List pages read (a 304 included): a data-proxy request counts the pages it covers.
     pub list_pages: usize,
     pub list_failed: usize,
     /// Distinct article URLs to check: found on list pages, plus earlier suspects and failures.
@@ -81,16 +81,63 @@ pub struct Summary {
     /// A 200 without the progress table the page had: the stored version is kept.
     pub suspect: usize,
     pub records: RecordChanges,
+    /// List pages that only repeated items of an earlier page of their column (the column's
+    /// pagination was stopped there, and its later pages are unread).
+    pub repeated_pages: usize,
+    /// Columns that state more pages than `max_list_pages` lets the crawl read.
+    pub cut_short: usize,
     /// The outputs were written; false when the folder already held what the store holds.
     pub outputs_written: bool,
+    /// Every list page failed, so the outputs were left as they were.
+    pub outputs_kept: bool,
     /// The run stopped before its end (a signal, the run time limit), and why.
     pub stopped: Option<Stopped>,
+    /// The figures of each source, in config order.
+    pub sources: Vec<SourceSummary>,
+}
+
+/// What the crawl did for one source.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceSummary {
+    pub name: String,
+    /// List pages read, as [`Summary::list_pages`] counts them.
+    pub list_pages: usize,
+    pub list_failed: usize,
+    pub repeated_pages: usize,
+    /// Article URLs to check.
+    pub articles: usize,
+    /// Articles stored for the first time with records.
+    pub new: usize,
+    pub failed: usize,
+    /// What the operator should look at: repeated pages, columns cut short.
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Display for SourceSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "source {}: list pages {} ({} failed, {} repeated), articles found {}, new {}, failed {}",
+            Escaped(&format!("{:?}", self.name)),
+            self.list_pages,
+            self.list_failed,
+            self.repeated_pages,
+            self.articles,
+            self.new,
+            self.failed
+        )?;
+        for warning in &self.warnings {
+            write!(f, "; warning: {}", Escaped(warning))?;
+        }
+        Ok(())
+    }
 }
 
 impl Summary {
     /// Something needs the operator's attention: exit status 1.
     pub fn has_failures(&self) -> bool {
-        self.list_failed + self.failed + self.suspect > 0 || self.stopped.is_some()
+        self.list_failed + self.failed + self.suspect + self.repeated_pages > 0
+            || self.stopped.is_some()
     }
 
     /// Articles found but not checked (the run stopped before them).
@@ -120,6 +167,23 @@ impl fmt::Display for Summary {
             self.records.changed,
             self.records.removed
         )?;
+        if self.repeated_pages > 0 {
+            write!(
+                f,
+                "; repeated list pages {} (their columns' later pages were not read)",
+                self.repeated_pages
+            )?;
+        }
+        if self.cut_short > 0 {
+            write!(
+                f,
+                "; columns longer than max_list_pages {}",
+                self.cut_short
+            )?;
+        }
+        if self.outputs_kept {
+            write!(f, "; every list page failed: the outputs were left as they were")?;
+        }
         if let Some(why) = self.stopped {
             write!(
                 f,
@@ -423,6 +487,8 @@ fn extract_article(
         final_url: Some(fetched.final_url.clone()),
         http_status: Some(fetched.status),
         default_publisher: source.publisher.clone(),
+        source_name: Some(source.name.clone()),
+        county: source.county.clone(),
     });
     let has_records = report.records().next().is_some();
     let had_records = state.as_ref().is_some_and(|s| s.has_records);
@@ -539,6 +605,7 @@ fn judge_list(
     url: &Url,
     state: Option<PageState>,
     result: Result<Fetched, FetchError>,
+    json: bool,
 ) -> Result<ListVerdict, StoreError> {
     let key = url.as_str();
     let stored_sha = state.and_then(|s| s.sha256);
@@ -569,10 +636,16 @@ fn judge_list(
         }))
     };
     let parse = |bytes: &[u8], content_type: Option<&str>, final_url: &str, sha: String| {
-        let text = decode::decode(bytes, content_type).text;
         let base = base(final_url);
-        let listing = lists::read(&text, &base);
-        ListRead {
+        let listing = match (json, &src.list_json) {
+            (true, Some(list)) => {
+                let text = String::from_utf8_lossy(bytes);
+                list.listing(&text, &base)
+                    .map_err(|e| format!("JSON list {}: {e}", base))?
+            }
+            _ => lists::read(&decode::decode(bytes, content_type).text, &base),
+        };
+        Ok::<ListRead, String>(ListRead {
             page: listing.select(&base, filter),
             keep: serde_json::to_string(&listing)
                 .ok()
@@ -581,7 +654,15 @@ fn judge_list(
                     final_url: final_url.to_string(),
                     listing,
                 }),
-        }
+        })
+    };
+    // A body that does not read as its list (a JSON list that is not JSON) fails the page.
+    let unreadable = |status: u16, reason: String| {
+        ListVerdict::Failed(Failure {
+            status: Some(status),
+            reason,
+            at: pipeline::now_utc(),
+        })
     };
     Ok(match result {
         Err(e) => ListVerdict::Failed(Failure::of_fetch(&e)),
@@ -603,8 +684,10 @@ fn judge_list(
             match stored {
                 Some(stored) => {
                     let content_type = stored.content_type.as_deref();
-                    let read = parse(&stored.bytes, content_type, &f.final_url, sha);
-                    ListVerdict::Unchanged(Checked::of(&f, None), read)
+                    match parse(&stored.bytes, content_type, &f.final_url, sha) {
+                        Ok(read) => ListVerdict::Unchanged(Checked::of(&f, None), read),
+                        Err(reason) => unreadable(f.status, reason),
+                    }
                 }
                 None => no_copy(&f),
             }
@@ -616,15 +699,15 @@ fn judge_list(
         }),
         Ok(f) => {
             let sha = sha256_hex(&f.bytes);
-            if stored_sha.as_deref() == Some(sha.as_str()) {
-                let read = match kept(&sha, &f.final_url)? {
-                    Some(read) => read,
-                    None => parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha),
-                };
-                ListVerdict::Unchanged(Checked::of(&f, None), read)
-            } else {
-                let read = parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha);
-                ListVerdict::Version(snapshot(f), read)
+            let same = stored_sha.as_deref() == Some(sha.as_str());
+            let read = match kept(&sha, &f.final_url)?.filter(|_| same) {
+                Some(read) => Ok(read),
+                None => parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha),
+            };
+            match read {
+                Err(reason) => unreadable(f.status, reason),
+                Ok(read) if same => ListVerdict::Unchanged(Checked::of(&f, None), read),
+                Ok(read) => ListVerdict::Version(snapshot(f), read),
             }
         }
     })
@@ -656,6 +739,14 @@ impl ListVerdict {
     }
 }
 
+/// What a source's columns gave so far.
+struct Column {
+    /// List requests made (their URLs), so that no page is read twice.
+    listed: HashSet<String>,
+    /// Article URLs claimed, in the order found.
+    articles: Vec<String>,
+}
+
 /// One run's shared state.
 struct Run {
     fetcher: Fetcher,
@@ -670,6 +761,8 @@ struct Run {
     /// requests arrives at once, and they wait their turn there.
     workers: workers::Workers,
     summary: Mutex<Summary>,
+    /// Each source's place in `summary.sources`.
+    source_index: HashMap<String, usize>,
     progress: ProgressBar,
     /// Article URLs already taken by a source in this run: a page linked from two columns
     /// is fetched once.
@@ -717,34 +810,30 @@ impl Run {
         }
     }
 
+    /// Changes the figures of source `name`.
+    fn of_source(&self, name: &str, change: impl FnOnce(&mut SourceSummary)) {
+        if let Some(&i) = self.source_index.get(name) {
+            if let Some(figures) = self.summary().sources.get_mut(i) {
+                change(figures);
+            }
+        }
+    }
+
     async fn source(&self, src: Arc<SourceConfig>) -> Result<(), StoreError> {
         // Only this run changes the store meanwhile, and it takes each article once.
         let mut known = lock_ignoring_poison(&self.reader).pages_of(&src.name)?;
-        let mut listed = HashSet::new();
-        let mut articles = Vec::new();
+        let mut column = Column {
+            listed: HashSet::new(),
+            articles: Vec::new(),
+        };
         for start in &src.start {
-            let mut queue = VecDeque::from([start.clone()]);
-            let mut read = 0;
-            while let Some(url) = queue.pop_front() {
-                if read >= src.max_list_pages {
-                    break;
-                }
-                if !listed.insert(url.clone()) {
-                    continue;
-                }
-                read += 1;
-                let state = self.state(&mut known, url.as_str())?;
-                if let Some(page) = self.list_page(&src, url, state).await? {
-                    for link in page.articles {
-                        let link = link.url.to_string();
-                        if self.claim(&link) {
-                            articles.push(link);
-                        }
-                    }
-                    queue.extend(page.next_pages.into_iter().map(|p| p.url));
-                }
-            }
+            self.html_column(&src, &mut known, &mut column, start)
+                .await?;
         }
+        if src.list_json.is_some() {
+            self.json_column(&src, &mut known, &mut column).await?;
+        }
+        let mut articles = column.articles;
         let retries = lock_ignoring_poison(&self.retries)
             .remove(&src.name)
             .unwrap_or_default();
@@ -754,6 +843,7 @@ impl Run {
             }
         }
         self.summary().articles += articles.len();
+        self.of_source(&src.name, |s| s.articles += articles.len());
         self.progress.inc_length(articles.len() as u64);
         let mut fetches = Vec::with_capacity(articles.len());
         for url in articles {
@@ -764,20 +854,178 @@ impl Run {
         results.into_iter().collect()
     }
 
-    /// Reads one list page (conditionally); None when it could not be had.
+    /// Takes the articles of a list page the column had not seen.
+    fn take_articles(&self, page: &ListPage, column: &mut Column) {
+        for link in &page.articles {
+            let link = link.url.to_string();
+            if self.claim(&link) {
+                column.articles.push(link);
+            }
+        }
+    }
+
+    /// Notes a list page that only repeats items of an earlier page of its column.
+    fn repeated(&self, src: &SourceConfig, start: &str, url: &str) {
+        let warning = format!(
+            "list page {url} only repeats items of an earlier page of the column {start}: \
+             the column's pagination was stopped there and its later pages were not read"
+        );
+        tracing::warn!(source = %Escaped(&src.name), column = %Escaped(start), url = %Escaped(url), "repeated list page: the column's later pages were not read");
+        self.summary().repeated_pages += 1;
+        self.of_source(&src.name, |s| {
+            s.repeated_pages += 1;
+            s.warnings.push(warning);
+        });
+    }
+
+    /// Reads one HTML column from `start`: its pages as the pagers give them, up to
+    /// `max_list_pages`, stopping at a page that repeats an earlier one.
+    async fn html_column(
+        &self,
+        src: &Arc<SourceConfig>,
+        known: &mut HashMap<String, PageState>,
+        column: &mut Column,
+        start: &Url,
+    ) -> Result<(), StoreError> {
+        let first = NextPage {
+            url: start.clone(),
+            form: None,
+            pages: 1,
+        };
+        let mut queue = VecDeque::from([first]);
+        let mut read = 0;
+        let mut seen_items: HashSet<Url> = HashSet::new();
+        let mut had_page = false;
+        let mut warned_long = false;
+        while let Some(next) = queue.pop_front() {
+            if read >= src.max_list_pages {
+                break;
+            }
+            let key = next.url.to_string();
+            if !column.listed.insert(key.clone()) {
+                continue;
+            }
+            read += next.pages;
+            let state = self.state(known, &key)?;
+            let Some(page) = self.list_page(src, &next, state, false).await? else {
+                continue;
+            };
+            if had_page
+                && !page.items.is_empty()
+                && page.items.iter().all(|u| seen_items.contains(u))
+            {
+                self.repeated(src, start.as_str(), &key);
+                break;
+            }
+            had_page = true;
+            seen_items.extend(page.items.iter().cloned());
+            if let Some(stated) = page.stated_pages.filter(|&n| n > src.max_list_pages) {
+                if !warned_long {
+                    warned_long = true;
+                    self.cut_short(src, start.as_str(), stated);
+                }
+            }
+            self.take_articles(&page, column);
+            queue.extend(page.next_pages);
+        }
+        Ok(())
+    }
+
+    /// Notes a column that states more pages than `max_list_pages` lets the crawl read.
+    fn cut_short(&self, src: &SourceConfig, start: &str, stated: usize) {
+        let warning = format!(
+            "the column {start} states {stated} list pages but max_list_pages is {}: \
+             its later pages are not read (raise max_list_pages for this source)",
+            src.max_list_pages
+        );
+        tracing::warn!(source = %Escaped(&src.name), column = %Escaped(start), stated_pages = stated, max_list_pages = src.max_list_pages, "the column has more list pages than max_list_pages");
+        self.summary().cut_short += 1;
+        self.of_source(&src.name, |s| s.warnings.push(warning));
+    }
+
+    /// Reads the source's configured JSON list: pages 1, 2, … (`{page}`) until a page with
+    /// no items, a page that repeats an earlier one (an endpoint that answers past its last
+    /// page with the last page again), a failure, or `max_list_pages`.
+    async fn json_column(
+        &self,
+        src: &Arc<SourceConfig>,
+        known: &mut HashMap<String, PageState>,
+        column: &mut Column,
+    ) -> Result<(), StoreError> {
+        let Some(list) = src.list_json.as_ref() else {
+            return Ok(());
+        };
+        let last = if list.paginated() {
+            src.max_list_pages
+        } else {
+            1
+        };
+        let mut seen_items: HashSet<Url> = HashSet::new();
+        for n in 1..=last {
+            // Checked when the config was read; a page number that breaks the URL ends it.
+            let Ok(url) = list.page_url(n) else { break };
+            let key = url.to_string();
+            if !column.listed.insert(key.clone()) {
+                break;
+            }
+            let state = self.state(known, &key)?;
+            let next = NextPage {
+                url,
+                form: None,
+                pages: 1,
+            };
+            let Some(page) = self.list_page(src, &next, state, true).await? else {
+                break;
+            };
+            if page.items.is_empty() || page.items.iter().all(|u| seen_items.contains(u)) {
+                tracing::debug!(source = %Escaped(&src.name), url = %Escaped(&key), "JSON list ends");
+                break;
+            }
+            seen_items.extend(page.items.iter().cloned());
+            self.take_articles(&page, column);
+            if n == last && list.paginated() {
+                let warning = format!(
+                    "the JSON list {} still had items on page {n}, and max_list_pages is {}: \
+                     its later pages are not read (raise max_list_pages for this source)",
+                    list.url, src.max_list_pages
+                );
+                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&list.url), max_list_pages = src.max_list_pages, "the JSON list has more pages than max_list_pages");
+                self.summary().cut_short += 1;
+                self.of_source(&src.name, |s| s.warnings.push(warning));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one list page (conditionally, unless it is a POST); None when it could not be
+    /// had. Stored under its URL.
     async fn list_page(
         &self,
         src: &Arc<SourceConfig>,
-        url: Url,
+        next: &NextPage,
         state: Option<PageState>,
+        json: bool,
     ) -> Result<Option<ListPage>, StoreError> {
+        let url = next.url.clone();
         let key = url.to_string();
-        let result = self.fetcher.fetch(request(&key, state.as_ref())).await;
+        let req = match &next.form {
+            // A data-proxy POST: its answer depends on the form, so no validators.
+            Some(form) => Request {
+                url: key.clone(),
+                form: Some(form.clone()),
+                ..Request::default()
+            },
+            None => Request {
+                any_type: json,
+                ..request(&key, state.as_ref())
+            },
+        };
+        let result = self.fetcher.fetch_from(&src.origins, req).await;
         let (reader, source) = (Arc::clone(&self.reader), Arc::clone(src));
         let verdict = self
             .cpu(
                 || format!("the worker reading {key} stopped"),
-                move || judge_list(&reader, &source, &url, state, result),
+                move || judge_list(&reader, &source, &url, state, result, json),
             )
             .await??;
         let (source, page_url) = (Arc::clone(src), key.clone());
@@ -792,10 +1040,12 @@ impl Run {
             ListOutcome::Failed(reason) => {
                 tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&key), reason = %Escaped(&reason), "list page failed");
                 self.summary().list_failed += 1;
+                self.of_source(&src.name, |s| s.list_failed += 1);
                 Ok(None)
             }
             ListOutcome::Read(page) => {
-                self.summary().list_pages += 1;
+                self.summary().list_pages += next.pages;
+                self.of_source(&src.name, |s| s.list_pages += next.pages);
                 tracing::debug!(
                     source = %Escaped(&src.name), url = %Escaped(&key), articles = page.articles.len(),
                     next_pages = page.next_pages.len(), "list page read"
@@ -812,7 +1062,10 @@ impl Run {
         url: String,
         state: Option<PageState>,
     ) -> Result<(), StoreError> {
-        let result = self.fetcher.fetch(request(&url, state.as_ref())).await;
+        let result = self
+            .fetcher
+            .fetch_from(&src.origins, request(&url, state.as_ref()))
+            .await;
         let (source, page_url) = (Arc::clone(&src), url.clone());
         let stopped = || format!("the worker extracting {url} stopped");
         let verdict = match result {
@@ -865,6 +1118,11 @@ impl Run {
                 Outcome::Failed(_) => s.failed += 1,
             }
         }
+        self.of_source(&src.name, |s| match &outcome {
+            Outcome::New(_) => s.new += 1,
+            Outcome::Failed(_) => s.failed += 1,
+            _ => {}
+        });
         match &outcome {
             Outcome::Failed(reason) => {
                 tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&url), reason = %Escaped(reason), "article failed")
@@ -896,6 +1154,8 @@ pub struct CrawlOptions {
     pub raw_csv: bool,
     /// Stop fetching after this long (`--max-run-secs`, over the config's `max_run_secs`).
     pub max_run: Option<Duration>,
+    /// records.csv with a UTF-8 byte-order mark (`--bom`, or the config's `bom = true`).
+    pub bom: bool,
 }
 
 /// Runs one crawl: config, lock, sources, outputs. Per-page failures are counted in the
@@ -939,7 +1199,23 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
         workers: workers::Workers::start(parallelism).map_err(|e| {
             CrawlError::Runtime(format!("cannot start the CPU worker threads: {e}"))
         })?,
-        summary: Mutex::new(Summary::default()),
+        summary: Mutex::new(Summary {
+            sources: config
+                .sources
+                .iter()
+                .map(|s| SourceSummary {
+                    name: s.name.clone(),
+                    ..SourceSummary::default()
+                })
+                .collect(),
+            ..Summary::default()
+        }),
+        source_index: config
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect(),
         progress,
         claimed: Mutex::new(HashSet::new()),
     };
@@ -969,7 +1245,7 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
     } = run;
     progress.finish_and_clear();
     drop(reader);
-    let mut summary = *lock_ignoring_poison(&summary);
+    let mut summary = std::mem::take(&mut *lock_ignoring_poison(&summary));
     // Every save handed to the writer is committed, a stopped run's included.
     let store = writer.finish()?;
     match finished {
@@ -980,11 +1256,18 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
         }
     }
     let format = CsvFormat {
-        bom: false,
+        bom: opts.bom || config.bom,
         raw: opts.raw_csv,
     };
-    summary.outputs_written = export::refresh_current(&store, &opts.out, format)?.is_some();
-    if !summary.outputs_written {
+    if summary.list_pages == 0 && summary.list_failed > 0 {
+        // Nothing was listed: a site or network down, not a column emptied. What the outputs
+        // hold stays until a run reads the lists again.
+        tracing::warn!(out = %Escaped(&opts.out.display().to_string()), "every list page failed: the outputs are left as they were");
+        summary.outputs_kept = true;
+    } else {
+        summary.outputs_written = export::refresh_current(&store, &opts.out, format)?.is_some();
+    }
+    if !summary.outputs_written && !summary.outputs_kept {
         tracing::debug!(out = %opts.out.display(), "outputs already current, not written again");
     }
     checkpoint(&store)?;

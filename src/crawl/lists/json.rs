@@ -11,7 +11,7 @@
 //! the dotted path to the array of items (empty: the document is the array); `url_field` and
 //! `title_field` are dotted paths inside an item. Pure: no network.
 
-use super::Link;
+use super::{Link, Listing};
 use serde_json::Value;
 use url::Url;
 
@@ -42,6 +42,18 @@ impl JsonList {
     /// The URL of page `n` (1-based).
     pub fn page_url(&self, n: usize) -> Result<Url, url::ParseError> {
         Url::parse(&self.url.replace("{page}", &n.to_string()))
+    }
+
+    /// One response as a list page's [`Listing`]: its links, and no pagination of its own
+    /// (the pages are `{page}`'s).
+    pub fn listing(&self, text: &str, base: &Url) -> Result<Listing, JsonListError> {
+        Ok(Listing {
+            links: self.links(text, base)?,
+            datastore: None,
+            trs: None,
+            stated_pages: None,
+            json: true,
+        })
     }
 
     /// The links one response lists, resolved against the response's URL; items without a

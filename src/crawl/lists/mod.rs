@@ -37,6 +37,9 @@ use url::Url;
 pub struct ListPage {
     /// Article links, in page order, without duplicates.
     pub articles: Vec<Link>,
+    /// Every link the `follow` pattern matches, before `title_contains` picks: the page's
+    /// items, by which a page that repeats an earlier one is known.
+    pub items: Vec<Url>,
     /// Further list pages of the same column, in page order, without duplicates.
     pub next_pages: Vec<NextPage>,
     pub form: ListForm,
@@ -97,7 +100,9 @@ pub struct Filter<'a> {
 }
 
 impl Filter<'_> {
-    fn keeps(&self, link: &Link) -> bool {
+    /// The link is an article of the source: `follow` matches and a `title_contains` word
+    /// (when any is given) is in its text.
+    pub fn keeps(&self, link: &Link) -> bool {
         self.follow.is_match(link.url.as_str())
             && (self.title_contains.is_empty()
                 || self
@@ -211,6 +216,9 @@ pub struct Listing {
     /// The page count a plain pager's text states (`共N页`, `1/N页`).
     #[serde(default)]
     pub stated_pages: Option<usize>,
+    /// A configured JSON list's page: links only, no pagination of its own.
+    #[serde(default)]
+    pub json: bool,
 }
 
 /// What a Hanweb datastore declares.
@@ -275,6 +283,7 @@ pub fn read(html: &str, page_url: &Url) -> Listing {
         datastore,
         trs,
         stated_pages,
+        json: false,
     }
 }
 
@@ -295,6 +304,23 @@ impl Listing {
             .filter(|l| seen.insert(l.url.clone()))
             .cloned()
             .collect();
+        let mut seen_items = HashSet::new();
+        let items: Vec<Url> = self
+            .links
+            .iter()
+            .filter(|l| filter.follow.is_match(l.url.as_str()))
+            .filter(|l| seen_items.insert(l.url.clone()))
+            .map(|l| l.url.clone())
+            .collect();
+        if self.json {
+            return ListPage {
+                articles,
+                items,
+                next_pages: Vec::new(),
+                form: ListForm::Plain,
+                stated_pages: None,
+            };
+        }
 
         let mut next_pages = Vec::new();
         let mut seen_pages: HashSet<Url> = HashSet::from([page_url.clone()]);
@@ -345,7 +371,8 @@ impl Listing {
                 (form, stated)
             }
             (None, Some(trs)) => {
-                for n in 0..trs.count.min(max) {
+                // Page 0 is the column's first page, where the crawl started.
+                for n in 1..trs.count.min(max) {
                     if let Some(url) = trs.page(page_url, n) {
                         push(NextPage::get(url), &mut next_pages);
                     }
@@ -365,6 +392,7 @@ impl Listing {
         }
         ListPage {
             articles,
+            items,
             next_pages,
             form,
             stated_pages,
