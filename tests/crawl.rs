@@ -18,7 +18,7 @@ use axum::http::{Response, StatusCode};
 use axum::Router;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -1177,3 +1177,6 @@ fn a_zero_timeout_or_a_day_long_delay_in_the_config_is_refused_before_any_reques
     }
     assert!(sites.hits().is_empty());
 }
+
+#[path = "crawl/lists.rs"]
+mod lists;

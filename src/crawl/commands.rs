@@ -60,6 +60,7 @@ pub fn main(args: CrawlArgs, stop: &Stop) -> ExitCode {
                             repeated_pages = source.repeated_pages,
                             articles = source.articles,
                             new = source.new,
+                            no_table = source.no_table,
                             failed = source.failed,
                             warnings = %serde_json::Value::from(source.warnings.clone()),
                             "source finished"

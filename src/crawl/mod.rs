@@ -108,6 +108,8 @@ pub struct SourceSummary {
     pub articles: usize,
     /// Articles stored for the first time with records.
     pub new: usize,
+    /// Articles read without a progress table.
+    pub no_table: usize,
     pub failed: usize,
     /// What the operator should look at: repeated pages, columns cut short.
     pub warnings: Vec<String>,
@@ -117,13 +119,14 @@ impl fmt::Display for SourceSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "source {}: list pages {} ({} failed, {} repeated), articles found {}, new {}, failed {}",
+            "source {}: list pages {} ({} failed, {} repeated), articles found {}, new {}, no table {}, failed {}",
             Escaped(&format!("{:?}", self.name)),
             self.list_pages,
             self.list_failed,
             self.repeated_pages,
             self.articles,
             self.new,
+            self.no_table,
             self.failed
         )?;
         for warning in &self.warnings {
@@ -1120,6 +1123,7 @@ impl Run {
         }
         self.of_source(&src.name, |s| match &outcome {
             Outcome::New(_) => s.new += 1,
+            Outcome::NoTable(_) => s.no_table += 1,
             Outcome::Failed(_) => s.failed += 1,
             _ => {}
         });
