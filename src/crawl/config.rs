@@ -592,6 +592,76 @@ follow = 'art_'
         assert_eq!(parse_str(GOOD).unwrap().max_run, None);
     }
 
+    const JSON_SOURCE: &str = r#"
+[defaults]
+bom = true
+
+[[source]]
+name = "泰顺县"
+county = "泰顺县"
+follow = 'art_\d+_\d+\.html$'
+list_json = { url = "https://www.taishun.gov.cn/api/col/1229/list?page={page}&size=20", items = "data.list", url_field = "url", title_field = "title" }
+"#;
+
+    #[test]
+    fn a_json_list_source_needs_no_start_and_may_be_fetched_from_its_endpoint() {
+        let c = parse_str(JSON_SOURCE).unwrap();
+        assert!(c.bom);
+        let s = &c.sources[0];
+        assert!(s.start.is_empty());
+        assert_eq!(s.county.as_deref(), Some("泰顺县"));
+        assert_eq!(
+            s.list_json,
+            Some(JsonList {
+                url: "https://www.taishun.gov.cn/api/col/1229/list?page={page}&size=20".into(),
+                items: "data.list".into(),
+                url_field: "url".into(),
+                title_field: "title".into(),
+            })
+        );
+        assert_eq!(
+            s.origins
+                .iter()
+                .map(Url::as_str)
+                .collect::<Vec<_>>(),
+            vec!["https://www.taishun.gov.cn/api/col/1229/list?page=1&size=20"]
+        );
+        let plain = parse_str(GOOD).unwrap();
+        assert!(!plain.bom);
+        assert_eq!(plain.sources[0].county, None);
+        assert_eq!(plain.sources[0].origins, plain.sources[0].start);
+    }
+
+    #[test]
+    fn a_bad_json_list_is_rejected_with_its_line() {
+        let err = error_of(&JSON_SOURCE.replace("https://www.taishun", "ftp://www.taishun"));
+        assert!(
+            err.starts_with("sources.toml:9: source \"泰顺县\": list_json url \"ftp://www.taishun.gov.cn/api/col/1229/list?page=1&size=20\" has scheme \"ftp\""),
+            "{err}"
+        );
+        let err = error_of(&JSON_SOURCE.replace("url_field = \"url\"", "url_field = \"\""));
+        assert!(
+            err.starts_with("sources.toml:9: source \"泰顺县\": list_json url_field is empty"),
+            "{err}"
+        );
+        let err = error_of(&JSON_SOURCE.replace("items =", "item ="));
+        assert!(err.starts_with("sources.toml:9: unknown field `item`"), "{err}");
+        let err = error_of(&JSON_SOURCE.replace("list_json", "list_jsn"));
+        assert!(err.starts_with("sources.toml:9: unknown field `list_jsn`"), "{err}");
+    }
+
+    #[test]
+    fn a_source_without_start_or_list_json_is_rejected_at_its_name() {
+        let err = error_of(&GOOD.replace(
+            "start = [\"http://www.qingtian.gov.cn/col/col1/index.html\"]\n",
+            "",
+        ));
+        assert!(
+            err.starts_with("sources.toml:17: source \"青田县\": start is empty"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn a_follow_pattern_too_large_to_compile_is_reported_when_used() {
         let follow = Follow::new("\\w{1000}{1000}").unwrap();
