@@ -20,6 +20,8 @@ fn source(bytes: Vec<u8>) -> Source {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        source_name: None,
+        county: None,
     }
 }
 

@@ -71,6 +71,8 @@ fn main() {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        source_name: None,
+        county: None,
     });
     println!(
         "{kind} x{n}: {} bytes, {:.3} s, error {:?}, notes {:?}",

@@ -96,5 +96,7 @@ fn source(bytes: &[u8]) -> Source {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        source_name: None,
+        county: None,
     }
 }

@@ -209,9 +209,11 @@ impl Drop for Sites {
 /// without a progress table, so that the list tests need no article fixtures.
 const GENERATED_ARTICLES: [&str; 5] = [LISHUI, YUNHE, LONGQUAN, PINGYANG, TAISHUN];
 
+type Form = Vec<(String, String)>;
+
 /// A Hanweb data-proxy answer (`dataproxy.jsp@…`) starts with `<!-- form: k=v&… -->`: the
 /// fields a POST must carry (the column's), as the real proxy answers only for its column.
-fn proxy_form(body: &[u8]) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+fn proxy_form(body: &[u8]) -> Option<(Form, Vec<u8>)> {
     let text = std::str::from_utf8(body).ok()?;
     let rest = text.strip_prefix("<!-- form: ")?;
     let (fields, rest) = rest.split_once(" -->\n")?;
@@ -270,9 +272,8 @@ async fn serve(State(state): State<Arc<SitesState>>, request: Request) -> Respon
     let proxied = page.as_ref().and_then(|p| proxy_form(&p.body));
     let mut refused = None;
     if let Some((fields, answer)) = proxied {
-        let posted: Vec<(String, String)> = url::form_urlencoded::parse(&body)
-            .into_owned()
-            .collect();
+        let posted: Vec<(String, String)> =
+            url::form_urlencoded::parse(&body).into_owned().collect();
         if method != "POST" {
             refused = Some(405);
         } else if !content_type.starts_with("application/x-www-form-urlencoded")
@@ -533,7 +534,9 @@ fn first_crawl_finds_and_extracts_every_article_of_the_three_sites() {
     // Hanweb: pages 2 and 3 (records 3 to 5) in one data-proxy POST, as jpage asks for them
     let qingtian_lists: Vec<(&str, &str)> = hits
         .iter()
-        .filter(|h| h.host == QINGTIAN && !h.target.starts_with("/art/") && h.target != "/robots.txt")
+        .filter(|h| {
+            h.host == QINGTIAN && !h.target.starts_with("/art/") && h.target != "/robots.txt"
+        })
         .map(|h| (h.method.as_str(), h.target.as_str()))
         .collect();
     assert_eq!(

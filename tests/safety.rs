@@ -31,6 +31,8 @@ fn save_articles(store: &mut Store, first: usize, n: usize) {
             final_url: Some(url.clone()),
             http_status: Some(200),
             default_publisher: None,
+            source_name: None,
+            county: None,
         });
         assert_eq!(report.records().count(), 16, "{:?}", report.error);
         let snap = Snapshot {

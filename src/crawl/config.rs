@@ -299,15 +299,18 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
             ));
         }
         let list_json = match s.list_json {
-            Some(raw) => Some(json_list(&name, raw.get_ref()).map_err(|reason| {
-                error(Some(raw.span()), reason)
-            })?),
+            Some(raw) => Some(
+                json_list(&name, raw.get_ref())
+                    .map_err(|reason| error(Some(raw.span()), reason))?,
+            ),
             None => None,
         };
         let starts = s.start.map(|st| (st.span(), st.into_inner()));
         let empty = starts.as_ref().is_none_or(|(_, v)| v.is_empty());
         if empty && list_json.is_none() {
-            let span = starts.as_ref().map_or(s.name.span(), |(span, _)| span.clone());
+            let span = starts
+                .as_ref()
+                .map_or(s.name.span(), |(span, _)| span.clone());
             return Err(error(
                 Some(span),
                 format!("source {name:?}: start is empty; give the column's list page URL"),
@@ -620,10 +623,7 @@ list_json = { url = "https://www.taishun.gov.cn/api/col/1229/list?page={page}&si
             })
         );
         assert_eq!(
-            s.origins
-                .iter()
-                .map(Url::as_str)
-                .collect::<Vec<_>>(),
+            s.origins.iter().map(Url::as_str).collect::<Vec<_>>(),
             vec!["https://www.taishun.gov.cn/api/col/1229/list?page=1&size=20"]
         );
         let plain = parse_str(GOOD).unwrap();
@@ -645,9 +645,15 @@ list_json = { url = "https://www.taishun.gov.cn/api/col/1229/list?page={page}&si
             "{err}"
         );
         let err = error_of(&JSON_SOURCE.replace("items =", "item ="));
-        assert!(err.starts_with("sources.toml:9: unknown field `item`"), "{err}");
+        assert!(
+            err.starts_with("sources.toml:9: unknown field `item`"),
+            "{err}"
+        );
         let err = error_of(&JSON_SOURCE.replace("list_json", "list_jsn"));
-        assert!(err.starts_with("sources.toml:9: unknown field `list_jsn`"), "{err}");
+        assert!(
+            err.starts_with("sources.toml:9: unknown field `list_jsn`"),
+            "{err}"
+        );
     }
 
     #[test]

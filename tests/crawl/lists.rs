@@ -99,7 +99,12 @@ follow = '/art/\d{4}/\d+/\d+/art_1229436567_\d+\.html$'
 "#,
     );
     let out = crawl_command(&d, &[]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // pages 2 and 3 through the proxy, a group (one page here) at a time; never ?pageNum=,
     // which this site answers with page 1
     assert_eq!(
@@ -157,7 +162,12 @@ follow = 'art_1229512345_\d+\.html$'
 "#,
     );
     let out = crawl_command(&d, &[]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         list_requests(&sites, YUNHE),
         vec![
@@ -191,7 +201,12 @@ title_contains = ["民生实事"]
 "#,
     );
     let out = crawl_command(&d, &[]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         list_requests(&sites, PINGYANG),
         vec![
@@ -226,7 +241,12 @@ list_json = { url = "http://www.taishun.gov.cn:{port}/api/col1229700001/list.jso
 "#,
     );
     let out = crawl_command(&d, &[]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         list_requests(&sites, TAISHUN),
         (1..=4)
@@ -317,7 +337,12 @@ max_list_pages = 2
     let out = crawl_command(&d, &["--log-format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         list_requests(&sites, PINGYANG),
         vec![get(PINGYANG_COL), get("/col/zfxxgk/index_1.html")]
@@ -369,9 +394,10 @@ max_list_pages = 2
 fn records_carry_their_source_s_name_and_configured_county() {
     let sites = Sites::start();
     let d = dirs(&sites, 0);
-    let text = fs::read_to_string(&d.config)
-        .unwrap()
-        .replace("publisher = \"青田县\"\n", "publisher = \"青田县\"\ncounty = \"浙江省青田县\"\n");
+    let text = fs::read_to_string(&d.config).unwrap().replace(
+        "publisher = \"青田县\"\n",
+        "publisher = \"青田县\"\ncounty = \"浙江省青田县\"\n",
+    );
     fs::write(&d.config, text).unwrap();
     assert_eq!(crawl(&d), (0, ALL_NEW.to_string()));
     let recs = records(&d);
@@ -466,7 +492,12 @@ fn bom_on_crawl_export_and_reparse_and_every_output_file_is_0644() {
     ])
     .output()
     .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(starts_with_bom(&d));
 
     // `bom = true` in the config's [defaults]
