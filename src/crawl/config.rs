@@ -732,6 +732,17 @@ list_json = { url = "https://www.taishun.gov.cn/api/col/1229/list?page={page}&si
             c.sources[0].start[0].as_str(),
             "https://www.wencheng.gov.cn/col/col1229265580/index.html"
         );
+        assert_eq!(c.sources[0].county.as_deref(), Some("文成县"));
+        // The commented template examples are valid too.
+        let all = include_str!("../../sources.example.toml").replace("\n#~ ", "\n");
+        let all = parse(&all, Path::new("sources.example.toml")).unwrap();
+        let json = all.sources.last().unwrap();
+        assert_eq!(json.name, "泰顺县 民生实事");
+        assert_eq!(
+            json.list_json.as_ref().map(|j| j.items.as_str()),
+            Some("data.list")
+        );
+        assert_eq!(all.sources.len(), 5);
         assert_eq!(c.fetch.delay, Duration::from_millis(1000));
     }
 
