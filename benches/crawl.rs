@@ -257,6 +257,7 @@ fn main() {
             progress: false,
             raw_csv: false,
             max_run: None,
+            bom: false,
         };
         for (i, run) in ["first crawl (all new)", "second crawl (nothing changed)"]
             .into_iter()

@@ -66,6 +66,10 @@ pub struct CrawlArgs {
     /// run as a formula (=, +, -, @, tab, CR at its start and not a plain number).
     #[arg(long)]
     pub raw_csv: bool,
+    /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8
+    /// (also `bom = true` in the config's [defaults]).
+    #[arg(long)]
+    pub bom: bool,
     /// Stop fetching after SECS seconds, save and write what was fetched, and exit 1
     /// [default: the config's max_run_secs, else no limit].
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -84,6 +88,9 @@ pub struct ExportArgs {
     /// records_history.jsonl.
     #[arg(long)]
     pub history: bool,
+    /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8.
+    #[arg(long)]
+    pub bom: bool,
     /// Write CSV cells exactly as stored: no `'` before a cell that a spreadsheet would run as
     /// a formula.
     #[arg(long)]
@@ -98,6 +105,9 @@ pub struct ReparseArgs {
     /// Where the current records are written afterwards.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT_DIR)]
     pub out: PathBuf,
+    /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8.
+    #[arg(long)]
+    pub bom: bool,
     /// Write records.csv cells exactly as read: no `'` before a cell that a spreadsheet would
     /// run as a formula.
     #[arg(long)]

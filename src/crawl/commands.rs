@@ -40,14 +40,38 @@ pub fn main(args: CrawlArgs, stop: &Stop) -> ExitCode {
         progress: args.log_format == LogFormat::Text && std::io::stderr().is_terminal(),
         raw_csv: args.raw_csv,
         max_run: args.max_run_secs.map(Duration::from_secs),
+        bom: args.bom,
     };
     match run_until(&opts, stop) {
         Ok(s) => {
             match args.log_format {
-                LogFormat::Text => eprintln!("minsheng crawl: {s}"),
-                LogFormat::Json => tracing::info!(
+                LogFormat::Text => {
+                    for source in &s.sources {
+                        eprintln!("minsheng crawl: {source}");
+                    }
+                    eprintln!("minsheng crawl: {s}");
+                }
+                LogFormat::Json => {
+                    for source in &s.sources {
+                        tracing::info!(
+                            source = %Escaped(&source.name),
+                            list_pages = source.list_pages,
+                            list_failed = source.list_failed,
+                            repeated_pages = source.repeated_pages,
+                            articles = source.articles,
+                            new = source.new,
+                            no_table = source.no_table,
+                            failed = source.failed,
+                            warnings = %serde_json::Value::from(source.warnings.clone()),
+                            "source finished"
+                        );
+                    }
+                    tracing::info!(
                     list_pages = s.list_pages,
                     list_failed = s.list_failed,
+                    repeated_pages = s.repeated_pages,
+                    cut_short = s.cut_short,
+                    outputs_kept = s.outputs_kept,
                     articles = s.articles,
                     fetched = s.fetched,
                     new_pages = s.new_pages,
@@ -64,7 +88,8 @@ pub fn main(args: CrawlArgs, stop: &Stop) -> ExitCode {
                     not_checked = s.not_checked(),
                     out = %Escaped(&opts.out.display().to_string()),
                     "crawl finished"
-                ),
+                    );
+                }
             }
             if s.has_failures() {
                 ExitCode::from(1)
@@ -96,7 +121,7 @@ fn open_existing(db: &Path) -> Result<Store, CrawlError> {
 /// writer); it ends with a checkpoint, which a running crawl leaves for its own end.
 pub fn export_main(args: ExportArgs) -> ExitCode {
     let format = CsvFormat {
-        bom: false,
+        bom: args.bom,
         raw: args.raw_csv,
     };
     let result = (|| -> Result<export::Written, CrawlError> {
@@ -191,6 +216,8 @@ fn reparse_group(
             final_url: Some(raw.final_url),
             http_status: Some(raw.status),
             default_publisher: input.publisher.clone(),
+            source_name: Some(input.source.clone()),
+            // The config is not read here: the county comes from the page again.
             ..Default::default()
         });
         let changes = store.save_reparsed(&report, now)?;
@@ -203,7 +230,7 @@ fn reparse_group(
 /// `minsheng reparse`.
 pub fn reparse_main(args: ReparseArgs) -> ExitCode {
     let format = CsvFormat {
-        bom: false,
+        bom: args.bom,
         raw: args.raw_csv,
     };
     match reparse_as(&args.db, &args.out, format) {

@@ -7,6 +7,7 @@
 //! the reason (`sources.toml:12: invalid regex in follow: ...`). The defaults themselves live
 //! in `crate::config`; this module only parses and validates.
 
+use super::lists::json::JsonList;
 use crate::config::{FetchConfig, DEFAULT_MAX_LIST_PAGES};
 use regex::Regex;
 use serde::Deserialize;
@@ -43,6 +44,8 @@ pub struct CrawlConfig {
     pub sources: Vec<SourceConfig>,
     /// `max_run_secs`: a run stops fetching after this long (`crawl::stop`). Default none.
     pub max_run: Option<Duration>,
+    /// `bom = true` in `[defaults]`: records.csv starts with a UTF-8 byte-order mark.
+    pub bom: bool,
 }
 
 /// One `[[source]]`: a disclosure column (its list pages) and which of its links are articles.
@@ -52,8 +55,15 @@ pub struct SourceConfig {
     pub name: String,
     /// Used as the publisher of pages that name none (no 来源 / 发布机构).
     pub publisher: Option<String>,
-    /// The column's first list pages (http or https).
+    /// The column's first list pages (http or https); may be empty when `list_json` is given.
     pub start: Vec<Url>,
+    /// `county = "文成县"`: the county of every record of this source.
+    pub county: Option<String>,
+    /// `list_json`: the column's items come from a JSON endpoint ([`JsonList`]).
+    pub list_json: Option<JsonList>,
+    /// Where this source's requests may lead (`Fetcher::fetch_from`): the start URLs and
+    /// the JSON list's first page.
+    pub origins: Vec<Url>,
     /// Article links: matched against the absolute link URL.
     pub follow: Follow,
     /// When not empty, an article link is kept only if its text (or title) contains one.
@@ -150,6 +160,7 @@ struct RawDefaults {
     max_attempts: Option<Spanned<u32>>,
     max_list_pages: Option<Spanned<usize>>,
     max_run_secs: Option<Spanned<u64>>,
+    bom: Option<bool>,
     /// Host name -> `IP` or `IP:port`, like curl's `--resolve`.
     #[serde(default)]
     resolve: BTreeMap<String, Spanned<String>>,
@@ -160,11 +171,25 @@ struct RawDefaults {
 struct RawSource {
     name: Spanned<String>,
     publisher: Option<String>,
-    start: Spanned<Vec<Spanned<String>>>,
+    county: Option<String>,
+    start: Option<Spanned<Vec<Spanned<String>>>>,
     follow: Spanned<String>,
     #[serde(default)]
     title_contains: Vec<String>,
     max_list_pages: Option<Spanned<usize>>,
+    list_json: Option<Spanned<RawJsonList>>,
+}
+
+/// `list_json = { url = …, items = …, url_field = …, title_field = … }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJsonList {
+    url: String,
+    #[serde(default)]
+    items: String,
+    url_field: String,
+    #[serde(default)]
+    title_field: String,
 }
 
 /// Reads and validates the config at `path`.
@@ -273,14 +298,26 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
                 format!("source name {name:?} is used twice; names identify sources in the store"),
             ));
         }
-        if s.start.get_ref().is_empty() {
+        let list_json = match s.list_json {
+            Some(raw) => Some(
+                json_list(&name, raw.get_ref())
+                    .map_err(|reason| error(Some(raw.span()), reason))?,
+            ),
+            None => None,
+        };
+        let starts = s.start.map(|st| (st.span(), st.into_inner()));
+        let empty = starts.as_ref().is_none_or(|(_, v)| v.is_empty());
+        if empty && list_json.is_none() {
+            let span = starts
+                .as_ref()
+                .map_or(s.name.span(), |(span, _)| span.clone());
             return Err(error(
-                Some(s.start.span()),
+                Some(span),
                 format!("source {name:?}: start is empty; give the column's list page URL"),
             ));
         }
         let mut start = Vec::new();
-        for url in s.start.into_inner() {
+        for url in starts.map(|(_, v)| v).unwrap_or_default() {
             start.push(http_url(url.get_ref()).map_err(|reason| {
                 error(
                     Some(url.span()),
@@ -313,9 +350,19 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
             }
             None => default_max_list_pages,
         };
+        let mut origins = start.clone();
+        if let Some(first) = list_json.as_ref().and_then(|j| j.page_url(1).ok()) {
+            origins.push(first);
+        }
         sources.push(SourceConfig {
             name,
             publisher: s.publisher.filter(|p| !p.trim().is_empty()),
+            county: s
+                .county
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
+            list_json,
+            origins,
             start,
             follow,
             title_contains: s.title_contains,
@@ -326,7 +373,27 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         fetch,
         sources,
         max_run,
+        bom: d.bom.unwrap_or(false),
     })
+}
+
+/// A `list_json` table checked: its URL (page 1 with `{page}` filled) is absolute http(s)
+/// and the item's `url_field` is named.
+fn json_list(name: &str, raw: &RawJsonList) -> Result<JsonList, String> {
+    let list = JsonList {
+        url: raw.url.trim().to_string(),
+        items: raw.items.trim().to_string(),
+        url_field: raw.url_field.trim().to_string(),
+        title_field: raw.title_field.trim().to_string(),
+    };
+    let first = list.url.replace("{page}", "1");
+    http_url(&first).map_err(|reason| format!("source {name:?}: list_json url {reason}"))?;
+    if list.url_field.is_empty() {
+        return Err(format!(
+            "source {name:?}: list_json url_field is empty; name the item's link field (e.g. \"url\")"
+        ));
+    }
+    Ok(list)
 }
 
 /// The URL if it is absolute http(s), else why not.
@@ -528,6 +595,79 @@ follow = 'art_'
         assert_eq!(parse_str(GOOD).unwrap().max_run, None);
     }
 
+    const JSON_SOURCE: &str = r#"
+[defaults]
+bom = true
+
+[[source]]
+name = "泰顺县"
+county = "泰顺县"
+follow = 'art_\d+_\d+\.html$'
+list_json = { url = "https://www.taishun.gov.cn/api/col/1229/list?page={page}&size=20", items = "data.list", url_field = "url", title_field = "title" }
+"#;
+
+    #[test]
+    fn a_json_list_source_needs_no_start_and_may_be_fetched_from_its_endpoint() {
+        let c = parse_str(JSON_SOURCE).unwrap();
+        assert!(c.bom);
+        let s = &c.sources[0];
+        assert!(s.start.is_empty());
+        assert_eq!(s.county.as_deref(), Some("泰顺县"));
+        assert_eq!(
+            s.list_json,
+            Some(JsonList {
+                url: "https://www.taishun.gov.cn/api/col/1229/list?page={page}&size=20".into(),
+                items: "data.list".into(),
+                url_field: "url".into(),
+                title_field: "title".into(),
+            })
+        );
+        assert_eq!(
+            s.origins.iter().map(Url::as_str).collect::<Vec<_>>(),
+            vec!["https://www.taishun.gov.cn/api/col/1229/list?page=1&size=20"]
+        );
+        let plain = parse_str(GOOD).unwrap();
+        assert!(!plain.bom);
+        assert_eq!(plain.sources[0].county, None);
+        assert_eq!(plain.sources[0].origins, plain.sources[0].start);
+    }
+
+    #[test]
+    fn a_bad_json_list_is_rejected_with_its_line() {
+        let err = error_of(&JSON_SOURCE.replace("https://www.taishun", "ftp://www.taishun"));
+        assert!(
+            err.starts_with("sources.toml:9: source \"泰顺县\": list_json url \"ftp://www.taishun.gov.cn/api/col/1229/list?page=1&size=20\" has scheme \"ftp\""),
+            "{err}"
+        );
+        let err = error_of(&JSON_SOURCE.replace("url_field = \"url\"", "url_field = \"\""));
+        assert!(
+            err.starts_with("sources.toml:9: source \"泰顺县\": list_json url_field is empty"),
+            "{err}"
+        );
+        let err = error_of(&JSON_SOURCE.replace("items =", "item ="));
+        assert!(
+            err.starts_with("sources.toml:9: unknown field `item`"),
+            "{err}"
+        );
+        let err = error_of(&JSON_SOURCE.replace("list_json", "list_jsn"));
+        assert!(
+            err.starts_with("sources.toml:9: unknown field `list_jsn`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_source_without_start_or_list_json_is_rejected_at_its_name() {
+        let err = error_of(&GOOD.replace(
+            "start = [\"http://www.qingtian.gov.cn/col/col1/index.html\"]\n",
+            "",
+        ));
+        assert!(
+            err.starts_with("sources.toml:17: source \"青田县\": start is empty"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn a_follow_pattern_too_large_to_compile_is_reported_when_used() {
         let follow = Follow::new("\\w{1000}{1000}").unwrap();
@@ -592,6 +732,17 @@ follow = 'art_'
             c.sources[0].start[0].as_str(),
             "https://www.wencheng.gov.cn/col/col1229265580/index.html"
         );
+        assert_eq!(c.sources[0].county.as_deref(), Some("文成县"));
+        // The commented template examples are valid too.
+        let all = include_str!("../../sources.example.toml").replace("\n#~ ", "\n");
+        let all = parse(&all, Path::new("sources.example.toml")).unwrap();
+        let json = all.sources.last().unwrap();
+        assert_eq!(json.name, "泰顺县 民生实事");
+        assert_eq!(
+            json.list_json.as_ref().map(|j| j.items.as_str()),
+            Some("data.list")
+        );
+        assert_eq!(all.sources.len(), 5);
         assert_eq!(c.fetch.delay, Duration::from_millis(1000));
     }
 

@@ -197,6 +197,9 @@ fn write_history(store: &Store, output: &mut Output) -> Result<usize, ExportErro
     }
     let format = output.format();
     output.write_file(HISTORY_CSV, |file| {
+        if format.bom {
+            file.write_all(b"\xEF\xBB\xBF")?;
+        }
         let mut csv = csv::Writer::from_writer(file);
         let mut header: Vec<&str> = COLUMNS.to_vec();
         header.extend(["valid_from", "valid_to"]);

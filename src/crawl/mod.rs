@@ -4,7 +4,9 @@
 //! A run: read and check the whole config (exit 2 before any request when it is bad); take
 //! the store's lock (`DB.lock`, an advisory lock released by the kernel even on SIGKILL;
 //! a second run exits at once with status 3); for every source, read its list pages
-//! ([`lists`]) following the pagination up to `max_list_pages`, then fetch every article
+//! ([`lists`]) following the pagination up to `max_list_pages` (`columns`: the Hanweb data
+//! proxy POSTed as its page does, a page repeating an earlier one stopping its column with a
+//! warning and exit 1), then fetch every article
 //! found plus those left suspect or failed by an earlier run. Every request is conditional
 //! when a version is stored (ETag / Last-Modified); a 304 or a body with the stored hash is
 //! not extracted again. A new body goes through `pipeline::process` and is saved with its
@@ -12,33 +14,38 @@
 //! again ends in the same store. A 200 without a progress table on a page that had one (a
 //! maintenance page, a WAF interstitial, an empty template) is a *suspect fetch*: set aside,
 //! never replacing the good version, retried next run. Finally the current records are
-//! written to `--out`, and one summary line ends the run.
+//! written to `--out` (unless every list page failed: a site or network down must not empty
+//! the outputs), and the summary ends the run: one line per source (list pages, articles
+//! found, new, failed, warnings), then the totals.
 //!
 //! Hosts are fetched in parallel and each host politely (the fetcher's per-host delay and
 //! robots.txt). One thread drives every fetch (a current-thread runtime: the async side only
 //! waits and moves bytes, and a second thread there cost more in wake-ups than it gave). Each
 //! response is judged away from it: hashing and parsing on worker threads, one per core
-//! ([`prejudge_article`] and [`extract_article`], [`judge_list`]; a small article that hashes as before is judged on the
+//! ([`prejudge_article`] and [`extract_article`], `columns::judge_list`; a small article that
+//! hashes as before is judged on the
 //! spot); the verdict is then written by the store's one
 //! writer thread ([`writer`]), which commits every save waiting at that moment together, and
 //! the task hears its result only after that commit. Reading a page's state before its fetch
 //! is a quick indexed read on a read-only connection, which never waits for the writer. So
 //! waiting never spins, and neither a parse nor a commit holds up a fetch.
 
+mod columns;
 mod commands;
 pub mod config;
 pub mod export;
 pub mod lists;
 mod lock;
 mod stop;
+mod summary;
 mod workers;
 pub mod writer;
 
 pub use commands::{export_main, main, reparse, reparse_as, reparse_main, ReparseSummary};
 pub use lock::{lock_path, lock_store, StoreLock};
 pub use stop::{Stop, Stopped};
+pub use summary::{SourceSummary, Summary};
 
-use crate::decode;
 use crate::emit::CsvFormat;
 use crate::extract::links::AttachmentLink;
 use crate::fetch::{FetchError, Fetched, Fetcher, Request};
@@ -46,91 +53,20 @@ use crate::pipeline::{self, sha256_hex, Source};
 use crate::record::{AttachmentOutcome, AttachmentReport, PageReport};
 use crate::sanitize::Escaped;
 use crate::store::{PageKind, PageState, RecordChanges, Snapshot, Store, StoreError};
+use columns::Column;
 use config::{ConfigError, CrawlConfig, SourceConfig};
 use export::ExportError;
 use indicatif::{ProgressBar, ProgressStyle};
-use lists::{Filter, ListPage, Listing};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use url::Url;
 
 /// Exit status when another run holds the store's lock.
 pub const EXIT_LOCKED: u8 = 3;
-
-/// What one crawl did; printed as the summary line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Summary {
-    /// List pages read (a 304 included).
-    pub list_pages: usize,
-    pub list_failed: usize,
-    /// Distinct article URLs to check: found on list pages, plus earlier suspects and failures.
-    pub articles: usize,
-    /// Articles whose new body was extracted.
-    pub fetched: usize,
-    pub new_pages: usize,
-    pub changed_pages: usize,
-    /// Articles with no progress table that never had one.
-    pub no_table: usize,
-    /// 304, or the same bytes as the stored version.
-    pub unchanged: usize,
-    pub failed: usize,
-    /// A 200 without the progress table the page had: the stored version is kept.
-    pub suspect: usize,
-    pub records: RecordChanges,
-    /// The outputs were written; false when the folder already held what the store holds.
-    pub outputs_written: bool,
-    /// The run stopped before its end (a signal, the run time limit), and why.
-    pub stopped: Option<Stopped>,
-}
-
-impl Summary {
-    /// Something needs the operator's attention: exit status 1.
-    pub fn has_failures(&self) -> bool {
-        self.list_failed + self.failed + self.suspect > 0 || self.stopped.is_some()
-    }
-
-    /// Articles found but not checked (the run stopped before them).
-    pub fn not_checked(&self) -> usize {
-        self.articles
-            .saturating_sub(self.fetched + self.unchanged + self.failed)
-    }
-}
-
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "list pages {} ({} failed), articles found {}, fetched {} (new {}, changed {}, no table {}), \
-             unchanged {}, failed {}, suspect {}; records new {}, changed {}, removed {}",
-            self.list_pages,
-            self.list_failed,
-            self.articles,
-            self.fetched,
-            self.new_pages,
-            self.changed_pages,
-            self.no_table,
-            self.unchanged,
-            self.failed,
-            self.suspect,
-            self.records.new,
-            self.records.changed,
-            self.records.removed
-        )?;
-        if let Some(why) = self.stopped {
-            write!(
-                f,
-                "; stopped early: {why}, {} article(s) found but not checked (the next run checks them)",
-                self.not_checked()
-            )?;
-        }
-        Ok(())
-    }
-}
 
 /// Why a crawl, export or reparse could not run or finish.
 #[derive(Debug)]
@@ -418,6 +354,8 @@ fn extract_article(
         link_text: of.and_then(|a| a.link_text.clone()),
         article_publisher: of.and_then(|a| a.publisher.clone()),
         article_published_at: of.and_then(|a| a.published_at.clone()),
+        source_name: Some(source.name.clone()),
+        county: source.county.clone(),
         ..Source::default()
     };
     let report = pipeline::process(&doc);
@@ -502,171 +440,6 @@ impl ArticleVerdict {
     }
 }
 
-/// What a list page's response came to.
-enum ListOutcome {
-    Read(ListPage),
-    Failed(String),
-}
-
-/// What a list page's response means, and the links of a page that was had (fresh, or the
-/// stored copy after a 304); [`ListVerdict::save`] writes it.
-enum ListVerdict {
-    Failed(Failure),
-    Unchanged(Checked, ListRead),
-    Version(Snapshot, ListRead),
-}
-
-/// The links a source takes from a list page's version.
-struct ListRead {
-    page: ListPage,
-    /// The version's links as parsed, to keep for the next run; None when they came from
-    /// the store.
-    keep: Option<KeptLinks>,
-}
-
-/// What [`Store::save_listing`] keeps.
-struct KeptLinks {
-    sha: String,
-    final_url: String,
-    listing: String,
-}
-
-impl ListRead {
-    /// Keeps the parsed links. They are a cache: a failure is logged, and the next run
-    /// parses the page again.
-    fn keep(&self, store: &mut Store, url: &str) {
-        if let Some(k) = &self.keep {
-            if let Err(e) = store.save_listing(url, &k.sha, &k.final_url, &k.listing) {
-                tracing::warn!(url = %Escaped(url), error = %e, "list page links not kept");
-            }
-        }
-    }
-}
-
-/// Judges a list page's response and reads its links: from the store when this version of
-/// the page was read before, else parsed (after a 304, from the stored copy).
-fn judge_list(
-    reader: &Mutex<Store>,
-    src: &SourceConfig,
-    url: &Url,
-    state: Option<PageState>,
-    result: Result<Fetched, FetchError>,
-) -> Result<ListVerdict, StoreError> {
-    let key = url.as_str();
-    let stored_sha = state.and_then(|s| s.sha256);
-    let follow = match src.follow.regex() {
-        Ok(follow) => follow,
-        // A pattern that parses but cannot be compiled (larger than regex's size limit).
-        Err(reason) => {
-            return Ok(ListVerdict::Failed(Failure {
-                status: None,
-                reason: format!("source {:?}: {reason}", src.name),
-                at: pipeline::now_utc(),
-            }))
-        }
-    };
-    let filter = Filter {
-        follow,
-        title_contains: &src.title_contains,
-    };
-    let base = |final_url: &str| Url::parse(final_url).unwrap_or_else(|_| url.clone());
-    let kept = |sha: &str, final_url: &str| -> Result<Option<ListRead>, StoreError> {
-        let json = lock_ignoring_poison(reader).listing(key, sha, final_url)?;
-        // Links that do not read back (kept by another version of minsheng) are read again.
-        let listing = json.and_then(|j| serde_json::from_str::<Listing>(&j).ok());
-        Ok(listing.map(|listing| ListRead {
-            page: listing.select(&base(final_url), filter),
-            keep: None,
-        }))
-    };
-    let parse = |bytes: &[u8], content_type: Option<&str>, final_url: &str, sha: String| {
-        let text = decode::decode(bytes, content_type).text;
-        let base = base(final_url);
-        let listing = lists::read(&text, &base);
-        ListRead {
-            page: listing.select(&base, filter),
-            keep: serde_json::to_string(&listing)
-                .ok()
-                .map(|listing| KeptLinks {
-                    sha,
-                    final_url: final_url.to_string(),
-                    listing,
-                }),
-        }
-    };
-    Ok(match result {
-        Err(e) => ListVerdict::Failed(Failure::of_fetch(&e)),
-        Ok(f) if f.not_modified => {
-            let no_copy = |f: &Fetched| {
-                ListVerdict::Failed(Failure {
-                    status: Some(f.status),
-                    reason: "HTTP 304 Not Modified but no stored copy of the list page".into(),
-                    at: pipeline::now_utc(),
-                })
-            };
-            let Some(sha) = stored_sha else {
-                return Ok(no_copy(&f));
-            };
-            if let Some(read) = kept(&sha, &f.final_url)? {
-                return Ok(ListVerdict::Unchanged(Checked::of(&f, None), read));
-            }
-            let stored = lock_ignoring_poison(reader).raw(key, &sha)?;
-            match stored {
-                Some(stored) => {
-                    let content_type = stored.content_type.as_deref();
-                    let read = parse(&stored.bytes, content_type, &f.final_url, sha);
-                    ListVerdict::Unchanged(Checked::of(&f, None), read)
-                }
-                None => no_copy(&f),
-            }
-        }
-        Ok(f) if !(200..300).contains(&f.status) => ListVerdict::Failed(Failure {
-            status: Some(f.status),
-            reason: format!("unexpected HTTP status {}", f.status),
-            at: pipeline::now_utc(),
-        }),
-        Ok(f) => {
-            let sha = sha256_hex(&f.bytes);
-            if stored_sha.as_deref() == Some(sha.as_str()) {
-                let read = match kept(&sha, &f.final_url)? {
-                    Some(read) => read,
-                    None => parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha),
-                };
-                ListVerdict::Unchanged(Checked::of(&f, None), read)
-            } else {
-                let read = parse(&f.bytes, f.content_type.as_deref(), &f.final_url, sha);
-                ListVerdict::Version(snapshot(f), read)
-            }
-        }
-    })
-}
-
-impl ListVerdict {
-    fn save(
-        self,
-        store: &mut Store,
-        src: &SourceConfig,
-        url: &str,
-    ) -> Result<ListOutcome, StoreError> {
-        match self {
-            ListVerdict::Failed(failure) => {
-                failure.save(store, &src.name, PageKind::List, url)?;
-                Ok(ListOutcome::Failed(failure.reason))
-            }
-            ListVerdict::Unchanged(checked, read) => {
-                checked.save(store, url)?;
-                read.keep(store, url);
-                Ok(ListOutcome::Read(read.page))
-            }
-            ListVerdict::Version(snap, read) => {
-                store.save_list(&src.name, &snap)?;
-                read.keep(store, url);
-                Ok(ListOutcome::Read(read.page))
-            }
-        }
-    }
-}
-
 /// One run's shared state.
 struct Run {
     fetcher: Fetcher,
@@ -681,6 +454,8 @@ struct Run {
     /// requests arrives at once, and they wait their turn there.
     workers: workers::Workers,
     summary: Mutex<Summary>,
+    /// Each source's place in `summary.sources`.
+    source_index: HashMap<String, usize>,
     progress: ProgressBar,
     /// Article URLs already taken by a source in this run: a page linked from two columns
     /// is fetched once.
@@ -728,34 +503,30 @@ impl Run {
         }
     }
 
+    /// Changes the figures of source `name`.
+    fn of_source(&self, name: &str, change: impl FnOnce(&mut SourceSummary)) {
+        if let Some(&i) = self.source_index.get(name) {
+            if let Some(figures) = self.summary().sources.get_mut(i) {
+                change(figures);
+            }
+        }
+    }
+
     async fn source(&self, src: Arc<SourceConfig>) -> Result<(), StoreError> {
         // Only this run changes the store meanwhile, and it takes each article once.
         let mut known = lock_ignoring_poison(&self.reader).pages_of(&src.name)?;
-        let mut listed = HashSet::new();
-        let mut articles = Vec::new();
+        let mut column = Column {
+            listed: HashSet::new(),
+            articles: Vec::new(),
+        };
         for start in &src.start {
-            let mut queue = VecDeque::from([start.clone()]);
-            let mut read = 0;
-            while let Some(url) = queue.pop_front() {
-                if read >= src.max_list_pages {
-                    break;
-                }
-                if !listed.insert(url.clone()) {
-                    continue;
-                }
-                read += 1;
-                let state = self.state(&mut known, url.as_str())?;
-                if let Some(page) = self.list_page(&src, url, state).await? {
-                    for link in page.articles {
-                        let link = link.url.to_string();
-                        if self.claim(&link) {
-                            articles.push(link);
-                        }
-                    }
-                    queue.extend(page.next_pages);
-                }
-            }
+            self.html_column(&src, &mut known, &mut column, start)
+                .await?;
         }
+        if src.list_json.is_some() {
+            self.json_column(&src, &mut known, &mut column).await?;
+        }
+        let mut articles = column.articles;
         let retries = lock_ignoring_poison(&self.retries)
             .remove(&src.name)
             .unwrap_or_default();
@@ -765,6 +536,7 @@ impl Run {
             }
         }
         self.summary().articles += articles.len();
+        self.of_source(&src.name, |s| s.articles += articles.len());
         self.progress.inc_length(articles.len() as u64);
         let mut fetches = Vec::with_capacity(articles.len());
         for url in articles {
@@ -773,47 +545,6 @@ impl Run {
         }
         let results = futures_util::future::join_all(fetches).await;
         results.into_iter().collect()
-    }
-
-    /// Reads one list page (conditionally); None when it could not be had.
-    async fn list_page(
-        &self,
-        src: &Arc<SourceConfig>,
-        url: Url,
-        state: Option<PageState>,
-    ) -> Result<Option<ListPage>, StoreError> {
-        let key = url.to_string();
-        let result = self.fetcher.fetch(request(&key, state.as_ref())).await;
-        let (reader, source) = (Arc::clone(&self.reader), Arc::clone(src));
-        let verdict = self
-            .cpu(
-                || format!("the worker reading {key} stopped"),
-                move || judge_list(&reader, &source, &url, state, result),
-            )
-            .await??;
-        let (source, page_url) = (Arc::clone(src), key.clone());
-        let outcome = self
-            .writer
-            .write(
-                || format!("cannot save {key}"),
-                move |store| verdict.save(store, &source, &page_url),
-            )
-            .await?;
-        match outcome {
-            ListOutcome::Failed(reason) => {
-                tracing::warn!(source = %Escaped(&src.name), url = %Escaped(&key), reason = %Escaped(&reason), "list page failed");
-                self.summary().list_failed += 1;
-                Ok(None)
-            }
-            ListOutcome::Read(page) => {
-                self.summary().list_pages += 1;
-                tracing::debug!(
-                    source = %Escaped(&src.name), url = %Escaped(&key), articles = page.articles.len(),
-                    next_pages = page.next_pages.len(), "list page read"
-                );
-                Ok(Some(page))
-            }
-        }
     }
 
     /// Fetches one article and commits what it yields: first its attachments, when its body
@@ -825,7 +556,10 @@ impl Run {
         url: String,
         state: Option<PageState>,
     ) -> Result<(), StoreError> {
-        let result = self.fetcher.fetch(request(&url, state.as_ref())).await;
+        let result = self
+            .fetcher
+            .fetch_from(&src.origins, request(&url, state.as_ref()))
+            .await;
         let (source, page_url) = (Arc::clone(&src), url.clone());
         let stopped = || format!("the worker extracting {url} stopped");
         let (mut verdict, links) = match result {
@@ -915,6 +649,12 @@ impl Run {
                 Outcome::Failed(_) => s.failed += 1,
             }
         }
+        self.of_source(&src.name, |s| match outcome {
+            Outcome::New(_) => s.new += 1,
+            Outcome::NoTable(_) => s.no_table += 1,
+            Outcome::Failed(_) => s.failed += 1,
+            _ => {}
+        });
         match outcome {
             Outcome::Failed(reason) => {
                 tracing::warn!(source = %Escaped(&src.name), url = %Escaped(url), reason = %Escaped(reason), "article failed")
@@ -1006,6 +746,8 @@ pub struct CrawlOptions {
     pub raw_csv: bool,
     /// Stop fetching after this long (`--max-run-secs`, over the config's `max_run_secs`).
     pub max_run: Option<Duration>,
+    /// records.csv with a UTF-8 byte-order mark (`--bom`, or the config's `bom = true`).
+    pub bom: bool,
 }
 
 /// Runs one crawl: config, lock, sources, outputs. Per-page failures are counted in the
@@ -1049,7 +791,23 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
         workers: workers::Workers::start(parallelism).map_err(|e| {
             CrawlError::Runtime(format!("cannot start the CPU worker threads: {e}"))
         })?,
-        summary: Mutex::new(Summary::default()),
+        summary: Mutex::new(Summary {
+            sources: config
+                .sources
+                .iter()
+                .map(|s| SourceSummary {
+                    name: s.name.clone(),
+                    ..SourceSummary::default()
+                })
+                .collect(),
+            ..Summary::default()
+        }),
+        source_index: config
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect(),
         progress,
         claimed: Mutex::new(HashSet::new()),
     };
@@ -1079,7 +837,7 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
     } = run;
     progress.finish_and_clear();
     drop(reader);
-    let mut summary = *lock_ignoring_poison(&summary);
+    let mut summary = std::mem::take(&mut *lock_ignoring_poison(&summary));
     // Every save handed to the writer is committed, a stopped run's included.
     let store = writer.finish()?;
     match finished {
@@ -1090,11 +848,18 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
         }
     }
     let format = CsvFormat {
-        bom: false,
+        bom: opts.bom || config.bom,
         raw: opts.raw_csv,
     };
-    summary.outputs_written = export::refresh_current(&store, &opts.out, format)?.is_some();
-    if !summary.outputs_written {
+    if summary.list_pages == 0 && summary.list_failed > 0 {
+        // Nothing was listed: a site or network down, not a column emptied. What the outputs
+        // hold stays until a run reads the lists again.
+        tracing::warn!(out = %Escaped(&opts.out.display().to_string()), "every list page failed: the outputs are left as they were");
+        summary.outputs_kept = true;
+    } else {
+        summary.outputs_written = export::refresh_current(&store, &opts.out, format)?.is_some();
+    }
+    if !summary.outputs_written && !summary.outputs_kept {
         tracing::debug!(out = %opts.out.display(), "outputs already current, not written again");
     }
     checkpoint(&store)?;

@@ -210,6 +210,8 @@ pub struct ArticleOut {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReparseInput {
     pub url: String,
+    /// The source the page was last saved under (its records' `source_name`).
+    pub source: String,
     pub publisher: Option<String>,
     pub sha256: String,
 }

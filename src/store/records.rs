@@ -311,7 +311,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT url, publisher, sha256 FROM pages
+                "SELECT url, publisher, sha256, source FROM pages
                  WHERE kind = 'article' AND sha256 IS NOT NULL ORDER BY url",
             )
             .map_err(self.err("cannot list the stored articles"))?;
@@ -321,6 +321,7 @@ impl Store {
                     url: r.get(0)?,
                     publisher: r.get(1)?,
                     sha256: r.get(2)?,
+                    source: r.get(3)?,
                 })
             })
             .and_then(|rows| rows.collect())

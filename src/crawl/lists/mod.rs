@@ -13,10 +13,18 @@
 //!   or its `unitid` parameter). An HTML parser sees the script as one text node, so the
 //!   records are cut out of the source text and each CDATA parsed as a fragment.
 //!
+//! Further pages come from the pagers in [`pager`] (the Hanweb data proxy, TRS's
+//! `createPageHTML`) before `<a>` pagination links; a JSON list configured for a source is read
+//! by [`json`].
+//!
 //! Links are resolved against `<base href>` when present, else the page's URL; fragments are
 //! dropped; an article link matches the source's `follow` regex on its absolute URL and, when
 //! `title_contains` is given, has one of those words in its text or `title`.
 
+pub mod json;
+pub mod pager;
+
+use pager::{Proxy, TrsPager};
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use serde::{Deserialize, Serialize};
@@ -29,9 +37,34 @@ use url::Url;
 pub struct ListPage {
     /// Article links, in page order, without duplicates.
     pub articles: Vec<Link>,
+    /// Every link the `follow` pattern matches, before `title_contains` picks: the page's
+    /// items, by which a page that repeats an earlier one is known.
+    pub items: Vec<Url>,
     /// Further list pages of the same column, in page order, without duplicates.
-    pub next_pages: Vec<Url>,
+    pub next_pages: Vec<NextPage>,
     pub form: ListForm,
+    /// How many pages the column says it has (`<totalpage>`, `countPage`, `共N页`).
+    pub stated_pages: Option<usize>,
+}
+
+/// A further list request of a column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextPage {
+    pub url: Url,
+    /// Form fields to POST (the Hanweb data proxy); None for a plain GET.
+    pub form: Option<Vec<(String, String)>>,
+    /// How many of the column's pages the request covers (a proxy request asks for a group).
+    pub pages: usize,
+}
+
+impl NextPage {
+    fn get(url: Url) -> NextPage {
+        NextPage {
+            url,
+            form: None,
+            pages: 1,
+        }
+    }
 }
 
 /// A link found on a list page.
@@ -51,17 +84,25 @@ pub enum ListForm {
         total_pages: Option<usize>,
         total_records: Option<usize>,
     },
+    /// A TRS WCM pager (`createPageHTML`).
+    Trs {
+        count_pages: usize,
+    },
 }
 
-/// The article filter of a source.
+/// The article filter of a source, and how many of a column's pages it reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Filter<'a> {
     pub follow: &'a Regex,
     pub title_contains: &'a [String],
+    /// `max_list_pages`: no request is made up for pages past it.
+    pub max_pages: usize,
 }
 
 impl Filter<'_> {
-    fn keeps(&self, link: &Link) -> bool {
+    /// The link is an article of the source: `follow` matches and a `title_contains` word
+    /// (when any is given) is in its text.
+    pub fn keeps(&self, link: &Link) -> bool {
         self.follow.is_match(link.url.as_str())
             && (self.title_contains.is_empty()
                 || self
@@ -169,6 +210,15 @@ pub struct Listing {
     pub links: Vec<Link>,
     /// A Hanweb JCMS datastore, when the page has one.
     pub datastore: Option<Datastore>,
+    /// A TRS WCM pager, when the page draws one.
+    #[serde(default)]
+    pub trs: Option<TrsPager>,
+    /// The page count a plain pager's text states (`共N页`, `1/N页`).
+    #[serde(default)]
+    pub stated_pages: Option<usize>,
+    /// A configured JSON list's page: links only, no pagination of its own.
+    #[serde(default)]
+    pub json: bool,
 }
 
 /// What a Hanweb datastore declares.
@@ -178,6 +228,12 @@ pub struct Datastore {
     pub total_records: Option<usize>,
     /// The list module's id, for the `?uid=…&pageNum=N` of pages 2..N.
     pub unit: Option<String>,
+    /// The column's data proxy, when the page's jpage call names one.
+    #[serde(default)]
+    pub proxy: Option<Proxy>,
+    /// How many records this page's datastore holds (the proxy is asked for the rest).
+    #[serde(default)]
+    pub records: usize,
 }
 
 /// Reads one list page. `page_url` is the URL the page was served from (after redirects).
@@ -196,22 +252,44 @@ pub fn read(html: &str, page_url: &Url) -> Listing {
         .unwrap_or_else(|| page_url.clone());
 
     let mut links = links_of(&doc, &base);
+    let mut records = 0;
     for fragment in datastore_record()
         .captures_iter(html)
         .filter_map(|c| c.get(1).map(|m| m.as_str()))
     {
+        records += 1;
         links.extend(links_of(&Html::parse_fragment(fragment), &base));
     }
     let datastore = html.contains("<datastore>").then(|| Datastore {
         total_pages: datastore_number(html, "totalpage"),
-        total_records: datastore_number(html, "totalrecord"),
+        total_records: datastore_number(html, "totalrecord")
+            .or_else(|| pager::script_total_records(html)),
         unit: hanweb_unit_id().captures(html).and_then(|c| {
             c.get(1)
                 .or_else(|| c.get(2))
                 .map(|m| m.as_str().to_string())
         }),
+        proxy: pager::hanweb_proxy(html, &base),
+        records,
     });
-    Listing { links, datastore }
+    let trs = pager::trs_pager(html);
+    let stated_pages = if datastore.is_none() && trs.is_none() {
+        pager::stated_pages(&doc.root_element().text().collect::<String>())
+    } else {
+        None
+    };
+    Listing {
+        links,
+        datastore,
+        trs,
+        stated_pages,
+        json: false,
+    }
+}
+
+/// A Hanweb data proxy's own answer: it lists records and never paginates by itself.
+fn is_proxy_answer(url: &Url) -> bool {
+    url.path().ends_with("dataproxy.jsp")
 }
 
 impl Listing {
@@ -226,41 +304,98 @@ impl Listing {
             .filter(|l| seen.insert(l.url.clone()))
             .cloned()
             .collect();
+        let mut seen_items = HashSet::new();
+        let items: Vec<Url> = self
+            .links
+            .iter()
+            .filter(|l| filter.follow.is_match(l.url.as_str()))
+            .filter(|l| seen_items.insert(l.url.clone()))
+            .map(|l| l.url.clone())
+            .collect();
+        if self.json {
+            return ListPage {
+                articles,
+                items,
+                next_pages: Vec::new(),
+                form: ListForm::Plain,
+                stated_pages: None,
+            };
+        }
 
         let mut next_pages = Vec::new();
         let mut seen_pages: HashSet<Url> = HashSet::from([page_url.clone()]);
-        let form = match &self.datastore {
-            Some(store) => {
-                let mut column = page_url.clone();
-                column.set_query(None);
-                column.set_fragment(None);
-                for n in 2..=store.total_pages.unwrap_or(1) {
-                    let mut url = column.clone();
-                    match &store.unit {
-                        Some(uid) => url.set_query(Some(&format!("uid={uid}&pageNum={n}"))),
-                        None => url.set_query(Some(&format!("pageNum={n}"))),
+        let mut push = |page: NextPage, next_pages: &mut Vec<NextPage>| {
+            if seen_pages.insert(page.url.clone()) {
+                next_pages.push(page);
+            }
+        };
+        let max = filter.max_pages;
+        let (form, stated_pages) = match (&self.datastore, &self.trs) {
+            _ if is_proxy_answer(page_url) => (ListForm::Plain, None),
+            (Some(store), _) => {
+                let per_page = store.proxy.as_ref().map(|p| p.per_page);
+                let stated = store
+                    .total_pages
+                    .or_else(|| Some(store.total_records?.div_ceil(per_page.unwrap_or(1).max(1))));
+                match &store.proxy {
+                    Some(proxy) => {
+                        // The records of the pages this run may read, past those on the page.
+                        let total = store
+                            .total_records
+                            .or_else(|| Some(store.total_pages? * proxy.per_page))
+                            .unwrap_or(0);
+                        let last = total.min(max.saturating_mul(proxy.per_page));
+                        for (url, pages) in proxy.requests(store.records + 1, last) {
+                            let form = Some(proxy.fields.clone());
+                            push(NextPage { url, form, pages }, &mut next_pages);
+                        }
                     }
-                    if seen_pages.insert(url.clone()) {
-                        next_pages.push(url);
+                    None => {
+                        let mut column = page_url.clone();
+                        column.set_query(None);
+                        column.set_fragment(None);
+                        for n in 2..=store.total_pages.unwrap_or(1).min(max) {
+                            let mut url = column.clone();
+                            match &store.unit {
+                                Some(uid) => url.set_query(Some(&format!("uid={uid}&pageNum={n}"))),
+                                None => url.set_query(Some(&format!("pageNum={n}"))),
+                            }
+                            push(NextPage::get(url), &mut next_pages);
+                        }
                     }
                 }
-                ListForm::HanwebDatastore {
+                let form = ListForm::HanwebDatastore {
                     total_pages: store.total_pages,
                     total_records: store.total_records,
-                }
+                };
+                (form, stated)
             }
-            None => ListForm::Plain,
+            (None, Some(trs)) => {
+                // Page 0 is the column's first page, where the crawl started.
+                for n in 1..trs.count.min(max) {
+                    if let Some(url) = trs.page(page_url, n) {
+                        push(NextPage::get(url), &mut next_pages);
+                    }
+                }
+                let form = ListForm::Trs {
+                    count_pages: trs.count,
+                };
+                (form, Some(trs.count))
+            }
+            (None, None) => (ListForm::Plain, self.stated_pages),
         };
 
         for link in &self.links {
-            if is_pagination(link, page_url, filter) && seen_pages.insert(link.url.clone()) {
-                next_pages.push(link.url.clone());
+            if is_pagination(link, page_url, filter) {
+                push(NextPage::get(link.url.clone()), &mut next_pages);
             }
         }
         ListPage {
             articles,
+            items,
             next_pages,
             form,
+            stated_pages,
         }
     }
 }
@@ -326,6 +461,7 @@ mod tests {
             Filter {
                 follow: &follow,
                 title_contains: &[],
+                max_pages: 5,
             },
         );
         let urls: Vec<&str> = list.articles.iter().map(|l| l.url.as_str()).collect();
@@ -353,6 +489,7 @@ mod tests {
             Filter {
                 follow: &follow,
                 title_contains: &words,
+                max_pages: 5,
             },
         );
         assert_eq!(list.articles.len(), 1);
@@ -371,9 +508,10 @@ mod tests {
             Filter {
                 follow: &follow,
                 title_contains: &[],
+                max_pages: 5,
             },
         );
-        let pages: Vec<&str> = list.next_pages.iter().map(Url::as_str).collect();
+        let pages: Vec<&str> = list.next_pages.iter().map(|p| p.url.as_str()).collect();
         assert_eq!(
             pages,
             vec![
@@ -394,6 +532,7 @@ mod tests {
             Filter {
                 follow: &follow,
                 title_contains: &[],
+                max_pages: 5,
             },
         );
         assert_eq!(
@@ -428,6 +567,7 @@ mod tests {
             Filter {
                 follow: &follow,
                 title_contains: &[],
+                max_pages: 5,
             },
         );
         let urls: Vec<&str> = list.articles.iter().map(|l| l.url.as_str()).collect();
@@ -451,8 +591,17 @@ mod tests {
         );
     }
 
+    /// The HANWEB page as the older templates serve it: no data proxy link.
+    fn hanweb_without_proxy() -> String {
+        HANWEB
+            .lines()
+            .filter(|l| !l.contains("<nextgroup>"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     #[test]
-    fn hanweb_pagination_is_the_column_url_with_uid_and_page_number() {
+    fn hanweb_with_a_proxy_asks_it_for_the_records_after_the_page_s_own() {
         let follow = follow();
         let list = discover(
             HANWEB,
@@ -460,9 +609,135 @@ mod tests {
             Filter {
                 follow: &follow,
                 title_contains: &[],
+                max_pages: 5,
             },
         );
-        let pages: Vec<&str> = list.next_pages.iter().map(Url::as_str).collect();
+        let pages: Vec<(&str, usize)> = list
+            .next_pages
+            .iter()
+            .map(|p| (p.url.as_str(), p.pages))
+            .collect();
+        assert_eq!(
+            pages,
+            vec![(
+                "http://www.qingtian.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=6&perpage=2",
+                2
+            )]
+        );
+        let form = list.next_pages[0].form.clone().unwrap();
+        let names: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "appid",
+                "webid",
+                "path",
+                "columnid",
+                "unitid",
+                "webname",
+                "permissiontype"
+            ]
+        );
+        assert_eq!(form[5].1, "青田县");
+        assert_eq!(list.stated_pages, Some(3));
+    }
+
+    #[test]
+    fn hanweb_proxy_requests_stop_at_max_list_pages() {
+        let follow = follow();
+        let list = discover(
+            HANWEB,
+            &page("http://www.qingtian.gov.cn/col/col1229265580/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+                max_pages: 2,
+            },
+        );
+        let pages: Vec<&str> = list.next_pages.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(
+            pages,
+            vec!["http://www.qingtian.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=4&perpage=2"]
+        );
+    }
+
+    #[test]
+    fn a_proxy_answer_lists_records_and_no_further_pages() {
+        let follow = follow();
+        let list = discover(
+            HANWEB,
+            &page("http://www.qingtian.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=6&perpage=2"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+                max_pages: 5,
+            },
+        );
+        assert_eq!(list.articles.len(), 2);
+        assert!(list.next_pages.is_empty());
+    }
+
+    const TRS: &str = r#"<html><body><ul class="list">
+<li><a href="./202408/t20240828_1.html">民生实事半年度进度表</a></li>
+</ul><script>var currentPage = 0; var countPage = 3;
+createPageHTML(countPage, currentPage, "index", "html");</script></body></html>"#;
+
+    #[test]
+    fn trs_pager_gives_index_n_pages_beside_the_list_page() {
+        let follow = Regex::new(r"/t\d{8}_\d+\.html$").unwrap();
+        let list = discover(
+            TRS,
+            &page("http://www.pingyang.gov.cn/col/zfxxgk/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+                max_pages: 5,
+            },
+        );
+        let pages: Vec<&str> = list.next_pages.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(
+            pages,
+            vec![
+                "http://www.pingyang.gov.cn/col/zfxxgk/index_1.html",
+                "http://www.pingyang.gov.cn/col/zfxxgk/index_2.html",
+            ]
+        );
+        assert_eq!(
+            list.articles[0].url.as_str(),
+            "http://www.pingyang.gov.cn/col/zfxxgk/202408/t20240828_1.html"
+        );
+        assert_eq!(list.form, ListForm::Trs { count_pages: 3 });
+        assert_eq!(list.stated_pages, Some(3));
+    }
+
+    #[test]
+    fn a_stated_page_count_is_reported_for_plain_lists() {
+        let follow = follow();
+        let list = discover(
+            &PLAIN.replace("<div class=\"page\">", "<div class=\"page\">共3页 "),
+            &page("http://www.wencheng.gov.cn/col/col1229265580/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+                max_pages: 5,
+            },
+        );
+        assert_eq!(list.stated_pages, Some(3));
+    }
+
+    #[test]
+    fn hanweb_without_a_proxy_paginates_by_the_column_url_with_uid_and_page_number() {
+        let follow = follow();
+        let list = discover(
+            &hanweb_without_proxy(),
+            &page("http://www.qingtian.gov.cn/col/col1229265580/index.html"),
+            Filter {
+                follow: &follow,
+                title_contains: &[],
+                max_pages: 5,
+            },
+        );
+        let pages: Vec<&str> = list.next_pages.iter().map(|p| p.url.as_str()).collect();
         assert_eq!(
             pages,
             vec![
@@ -473,19 +748,20 @@ mod tests {
     }
 
     #[test]
-    fn hanweb_later_page_does_not_list_itself_again() {
+    fn hanweb_later_page_without_a_proxy_does_not_list_itself_again() {
         let follow = follow();
         let url =
             page("http://www.qingtian.gov.cn/col/col1229265580/index.html?uid=5372934&pageNum=2");
         let list = discover(
-            HANWEB,
+            &hanweb_without_proxy(),
             &url,
             Filter {
                 follow: &follow,
                 title_contains: &[],
+                max_pages: 5,
             },
         );
-        let pages: Vec<&str> = list.next_pages.iter().map(Url::as_str).collect();
+        let pages: Vec<&str> = list.next_pages.iter().map(|p| p.url.as_str()).collect();
         assert_eq!(
             pages,
             vec!["http://www.qingtian.gov.cn/col/col1229265580/index.html?uid=5372934&pageNum=3"]
@@ -498,6 +774,7 @@ mod tests {
         let filter = Filter {
             follow: &follow,
             title_contains: &[],
+            max_pages: 5,
         };
         for (html, url) in [
             (
@@ -526,6 +803,8 @@ mod tests {
                 total_pages: Some(3),
                 total_records: Some(6),
                 unit: Some("5372934".into()),
+                proxy: pager::hanweb_proxy(HANWEB, &page("http://www.qingtian.gov.cn/")),
+                records: 2,
             })
         );
     }
@@ -539,6 +818,7 @@ mod tests {
             Filter {
                 follow: &follow,
                 title_contains: &[],
+                max_pages: 5,
             },
         );
         assert!(list.articles.is_empty());
