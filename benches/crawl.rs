@@ -169,6 +169,9 @@ fn floor(port: u16) -> Floor {
         .enable_all()
         .build()
         .expect("runtime");
+    // reqwest is built without a TLS provider (Cargo.toml says why); the floor speaks plain
+    // HTTP, but building a client still needs one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder();
     for i in 0..HOSTS {
         builder = builder.resolve(&host(i), ([127, 0, 0, 1], port).into());
