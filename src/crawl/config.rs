@@ -148,6 +148,7 @@ struct RawDefaults {
     obey_robots: Option<bool>,
     timeout_secs: Option<Spanned<u64>>,
     max_attempts: Option<Spanned<u32>>,
+    max_body_bytes: Option<Spanned<u64>>,
     max_list_pages: Option<Spanned<usize>>,
     max_run_secs: Option<Spanned<u64>>,
     /// Host name -> `IP` or `IP:port`, like curl's `--resolve`.
@@ -221,6 +222,9 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
     if let Some(n) = d.max_attempts {
         let wide = Spanned::new(n.span(), u64::from(*n.get_ref()));
         fetch.max_attempts = ranged("max_attempts", wide, 1, u64::from(MAX_ATTEMPTS))? as u32;
+    }
+    if let Some(n) = d.max_body_bytes {
+        fetch.max_body_bytes = ranged("max_body_bytes", n, 1, crate::config::MAX_BODY_BYTES)?;
     }
     let max_run = match d.max_run_secs {
         Some(secs) => Some(Duration::from_secs(ranged(
@@ -382,6 +386,17 @@ follow = 'art_'
 
     fn error_of(text: &str) -> String {
         parse_str(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn max_body_bytes_is_set_in_defaults_within_its_range() {
+        let with = |n: &str| GOOD.replace("max_attempts = 2", &format!("max_body_bytes = {n}"));
+        let c = parse_str(&with("1000000")).unwrap();
+        assert_eq!(c.fetch.max_body_bytes, 1_000_000);
+        assert_eq!(
+            error_of(&with("0")),
+            "sources.toml:5: max_body_bytes = 0 is out of range: it must be from 1 to 4294967296"
+        );
     }
 
     #[test]

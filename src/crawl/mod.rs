@@ -34,7 +34,7 @@ mod stop;
 mod workers;
 pub mod writer;
 
-pub use commands::{export_main, main, reparse, reparse_as, reparse_main, ReparseSummary};
+pub use commands::{export_current, reparse, reparse_as, reparse_with, ReparseSummary};
 pub use lock::{lock_path, lock_store, StoreLock};
 pub use stop::{Stop, Stopped};
 
@@ -893,6 +893,10 @@ pub struct CrawlOptions {
     pub progress: bool,
     /// records.csv cells as they are (`--raw-csv`): no formula neutralization.
     pub raw_csv: bool,
+    /// records.csv with a UTF-8 byte-order mark (`--bom`).
+    pub bom: bool,
+    /// The outputs made from all the records (`--xlsx`, `--timeline`, `--report`).
+    pub derived: crate::emit::Derived,
     /// Stop fetching after this long (`--max-run-secs`, over the config's `max_run_secs`).
     pub max_run: Option<Duration>,
 }
@@ -979,10 +983,11 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
         }
     }
     let format = CsvFormat {
-        bom: false,
+        bom: opts.bom,
         raw: opts.raw_csv,
     };
-    summary.outputs_written = export::refresh_current(&store, &opts.out, format)?.is_some();
+    summary.outputs_written =
+        export::refresh_current(&store, &opts.out, format, opts.derived)?.is_some();
     if !summary.outputs_written {
         tracing::debug!(out = %opts.out.display(), "outputs already current, not written again");
     }
