@@ -8,10 +8,11 @@
 //! the records are kept, as the JSON values records.jsonl holds, only when one of them is
 //! asked for: a run without these flags still takes no more memory than one page.
 
-use crate::emit::set::Generation;
+use crate::emit::set::{self, Generation};
 use crate::emit::{report, xlsx, EmitError};
-use crate::link::{self, files};
+use crate::link::{self, files, Timeline};
 use serde_json::Value;
+use std::path::Path;
 
 /// Which derived outputs a run writes. Default none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,15 +41,15 @@ impl Derived {
     }
 
     /// Writes the derived outputs asked for, made from `records`, into the set being written
-    /// (`raw_csv` as records.csv is written).
+    /// (`raw_csv` as records.csv is written). Returns the timeline, when one was made.
     pub fn write(
         &self,
         set: &mut Generation,
         records: &[Value],
         raw_csv: bool,
-    ) -> Result<(), EmitError> {
+    ) -> Result<Option<Timeline>, EmitError> {
         if !self.any() {
-            return Ok(());
+            return Ok(None);
         }
         let timeline = (self.timeline || self.report).then(|| link::timeline(records));
         if self.timeline {
@@ -65,6 +66,17 @@ impl Derived {
             let sheets = timeline.as_ref().filter(move |_| self.timeline);
             xlsx::write_into(set, records, sheets)?;
         }
-        Ok(())
+        Ok(timeline)
+    }
+
+    /// Writes the derived outputs asked for into `dir` from records already written, as a
+    /// set of their own that keeps the folder's other files (`minsheng report`).
+    pub fn write_alone(
+        &self,
+        dir: &Path,
+        records: &[Value],
+        raw_csv: bool,
+    ) -> Result<Option<Timeline>, EmitError> {
+        set::write_alone(dir, |set| self.write(set, records, raw_csv))
     }
 }
