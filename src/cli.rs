@@ -5,12 +5,12 @@
 //! `--timeline`, `--report`; exit 0 / 1 (some input failed, the run stopped early, the store
 //! is damaged) / 2 (usage or config error) / 3 (another crawl holds the store's lock).
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use minsheng::config::{FetchOverrides, DEFAULT_DB_PATH, DEFAULT_OUT_DIR, MAX_BODY_BYTES};
 use minsheng::crawl::config::{MAX_ATTEMPTS, MAX_DELAY_MS, MAX_TIMEOUT_SECS};
 use minsheng::emit::Derived;
-use std::time::Duration;
-use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(

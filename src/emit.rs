@@ -384,8 +384,8 @@ impl Output {
 
     /// Writes one page: its records to the CSV and JSONL, the page to pages.json.
     pub fn write_page(&mut self, page: &PageReport) -> Result<(), EmitError> {
-        let rendered = render_with(page, self.format, self.derived.any())
-            .map_err(|e| e.in_dir(&self.dir))?;
+        let rendered =
+            render_with(page, self.format, self.derived.any()).map_err(|e| e.in_dir(&self.dir))?;
         self.write_rendered(&rendered)
     }
 

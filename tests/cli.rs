@@ -504,3 +504,180 @@ fn max_run_secs_stops_waiting_for_a_tarpit_and_writes_the_rest() {
     );
     assert_eq!(pages[1]["tables"][0]["rows"].as_array().unwrap().len(), 16);
 }
+
+/// The derived outputs, in the order a run writes them into its set.
+const DERIVED: [&str; 5] = [
+    "timeline.csv",
+    "timeline.jsonl",
+    "timeline_merges.csv",
+    "report.html",
+    "records.xlsx",
+];
+
+/// The files the current set of `out` holds, from its manifest.
+fn set_files(out: &Path) -> Vec<String> {
+    let manifest = out.join(".minsheng-outputs/current/manifest.json");
+    let manifest: Value = serde_json::from_str(&fs::read_to_string(manifest).unwrap()).unwrap();
+    serde_json::from_value(manifest["files"].clone()).unwrap()
+}
+
+/// `name` in `out` is the set's link to its file of the current generation.
+fn is_link_into_the_set(out: &Path, name: &str) -> bool {
+    fs::read_link(out.join(name)).ok() == Some(Path::new(".minsheng-outputs/current").join(name))
+        && out.join(".minsheng-outputs/current").join(name).is_file()
+}
+
+fn jsonl_values(path: &Path) -> Vec<Value> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn scrape_with_xlsx_timeline_and_report_writes_them_in_the_one_output_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let result = minsheng(&[
+        "scrape".as_ref(),
+        seed().as_os_str(),
+        "--xlsx".as_ref(),
+        "--timeline".as_ref(),
+        "--report".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(result.status.code(), Some(0), "{result:?}");
+    let mut expected = vec!["records.csv", "records.jsonl", "pages.json"];
+    expected.extend(DERIVED);
+    assert_eq!(set_files(&out), expected);
+    for name in &expected {
+        assert!(is_link_into_the_set(&out, name), "{name} is not in the set");
+    }
+    // One row per record of the half-year table, each naming its project and the page.
+    let records = jsonl_values(&out.join("records.jsonl"));
+    let rows = jsonl_values(&out.join("timeline.jsonl"));
+    assert_eq!(rows.len(), 16);
+    for (row, record) in rows.iter().zip(&records) {
+        assert_eq!(row["project_key"], record["project_key"]);
+        assert_eq!(row["content"], record["content"]);
+        assert_eq!(row["source_url"], record["source_url"]);
+        assert_eq!(row["county"], "文成县");
+    }
+    let merges = fs::read_to_string(out.join("timeline_merges.csv")).unwrap();
+    assert_eq!(merges.lines().count(), 1, "header only: {merges}");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<svg"), "no chart in the report");
+    let xlsx = fs::read(out.join("records.xlsx")).unwrap();
+    assert!(xlsx.starts_with(b"PK\x03\x04"), "records.xlsx is not a zip");
+}
+
+#[test]
+fn a_run_without_the_flags_drops_the_derived_outputs_of_the_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let with = minsheng(&[
+        "scrape".as_ref(),
+        seed().as_os_str(),
+        "--xlsx".as_ref(),
+        "--report".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(with.status.code(), Some(0), "{with:?}");
+    assert!(out.join("report.html").is_file());
+    let without = scrape(&[&seed()], &out);
+    assert_eq!(without.status.code(), Some(0), "{without:?}");
+    assert_eq!(
+        set_files(&out),
+        ["records.csv", "records.jsonl", "pages.json"]
+    );
+    for name in DERIVED {
+        assert!(
+            fs::symlink_metadata(out.join(name)).is_err(),
+            "{name} left behind"
+        );
+    }
+}
+
+#[test]
+fn report_builds_the_timeline_and_report_from_records_already_written() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/timeline");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let result = minsheng(&[
+        "report".as_ref(),
+        fixtures.join("records.jsonl").as_os_str(),
+        "--xlsx".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(result.status.code(), Some(0), "{result:?}");
+    assert_eq!(
+        String::from_utf8(result.stderr).unwrap(),
+        format!(
+            "minsheng report: 30 record(s), 30 timeline row(s), 3 merge(s) written to {}\n",
+            out.display()
+        )
+    );
+    assert_eq!(set_files(&out), DERIVED);
+    let expected: Value =
+        serde_json::from_str(&fs::read_to_string(fixtures.join("expected_timeline.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        Value::from(jsonl_values(&out.join("timeline.jsonl"))),
+        expected["rows"]
+    );
+    let merges = fs::read_to_string(out.join("timeline_merges.csv")).unwrap();
+    assert_eq!(merges.lines().count(), 1 + 3, "{merges}");
+    assert!(fs::read_to_string(out.join("report.html"))
+        .unwrap()
+        .contains("<svg"));
+}
+
+#[test]
+fn report_into_a_scrape_folder_keeps_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_eq!(scrape(&[&seed()], &out).status.code(), Some(0));
+    let records = fs::read(out.join("records.csv")).unwrap();
+    let copy = dir.path().join("records.jsonl");
+    fs::copy(out.join("records.jsonl"), &copy).unwrap();
+    let result = minsheng(&[
+        "report".as_ref(),
+        copy.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(result.status.code(), Some(0), "{result:?}");
+    let mut expected = vec!["timeline.csv", "timeline.jsonl", "timeline_merges.csv"];
+    expected.extend(["report.html", "records.csv", "records.jsonl", "pages.json"]);
+    assert_eq!(set_files(&out), expected);
+    assert_eq!(fs::read(out.join("records.csv")).unwrap(), records);
+}
+
+#[test]
+fn report_on_a_file_that_is_not_records_is_a_usage_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("records.jsonl");
+    fs::write(&bad, "{\"seq\": 1}\nnot json\n").unwrap();
+    let out = dir.path().join("out");
+    let result = minsheng(&[
+        "report".as_ref(),
+        bad.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8(result.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!(
+            "minsheng report: {}:2: not a JSON record: ",
+            bad.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing written");
+}

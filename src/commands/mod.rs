@@ -4,8 +4,8 @@
 
 pub mod crawl;
 pub mod export;
-pub mod report;
 pub mod reparse;
+pub mod report;
 pub mod scrape;
 
 use crate::cli::LogFormat;

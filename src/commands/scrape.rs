@@ -106,7 +106,12 @@ mod tests {
 
     #[test]
     fn max_attempts_and_max_body_bytes_from_the_command_line_reach_the_fetcher() {
-        let opts = options(&scrape_args(&["--max-attempts", "2", "--max-body-bytes", "1000"]));
+        let opts = options(&scrape_args(&[
+            "--max-attempts",
+            "2",
+            "--max-body-bytes",
+            "1000",
+        ]));
         assert_eq!(opts.fetch.max_attempts, 2);
         assert_eq!(opts.fetch.max_body_bytes, 1000);
         assert_eq!(opts.fetch.delay, ScrapeOptions::default().fetch.delay);

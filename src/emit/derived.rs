@@ -33,7 +33,11 @@ impl Derived {
 
     /// The files these outputs are, in the order written.
     pub fn files(self) -> impl Iterator<Item = &'static str> {
-        let timeline = [files::TIMELINE_CSV, files::TIMELINE_JSONL, files::TIMELINE_MERGES_CSV];
+        let timeline = [
+            files::TIMELINE_CSV,
+            files::TIMELINE_JSONL,
+            files::TIMELINE_MERGES_CSV,
+        ];
         let timeline = timeline.into_iter().filter(move |_| self.timeline);
         let report = std::iter::once(report::REPORT_HTML).filter(move |_| self.report);
         let xlsx = std::iter::once(xlsx::RECORDS_XLSX).filter(move |_| self.xlsx);

@@ -309,14 +309,20 @@ impl Generation {
     pub fn commit_until(mut self, mut manifest: Manifest, last: Step) -> Result<(), EmitError> {
         let path = self.path();
         let previous = current_name(&self.sets);
+        let mut dropped = Vec::new();
         if let Some(previous) = &previous {
             let old = self.sets.join(previous);
             for name in manifest_of(&old).map(|m| m.files).unwrap_or_default() {
+                if self.files.contains(&name) {
+                    continue;
+                }
                 let derived = !self.carry_derived && DERIVED.contains(&name.as_str());
-                if !derived && !self.files.contains(&name) && old.join(&name).is_file() {
+                if !derived && old.join(&name).is_file() {
                     link_or_copy(&old.join(&name), &path.join(&name))
                         .map_err(emit_err(&self.dir.join(&name)))?;
                     self.files.push(name);
+                } else {
+                    dropped.push(name);
                 }
             }
         }
@@ -360,6 +366,9 @@ impl Generation {
         for name in &files {
             self.link(name)?;
         }
+        for name in &dropped {
+            self.unlink(name).map_err(emit_err(&self.dir.join(name)))?;
+        }
         sync_dir(&self.dir).map_err(emit_err(&self.dir))?;
         if last == Step::Linked {
             return Ok(());
@@ -387,6 +396,17 @@ impl Generation {
         }
         sync_dir(&self.dir).map_err(emit_err(&self.dir))?;
         self.keep = false; // the emptied generation folder goes on drop
+        Ok(())
+    }
+
+    /// Removes `dir/name` when it is the link into the set of a file the set no longer holds
+    /// (a derived output a run did not write): a link left there would point at nothing.
+    fn unlink(&self, name: &str) -> io::Result<()> {
+        let top = self.dir.join(name);
+        let target = Path::new(SETS_DIR).join(CURRENT).join(name);
+        if fs::read_link(&top).is_ok_and(|t| t == target) {
+            fs::remove_file(&top)?;
+        }
         Ok(())
     }
 

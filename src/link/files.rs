@@ -83,7 +83,11 @@ pub fn write(dir: &Path, timeline: &Timeline, raw_csv: bool) -> Result<(), EmitE
 }
 
 /// Writes timeline.csv, timeline.jsonl and timeline_merges.csv into the set being written.
-pub fn write_into(set: &mut Generation, timeline: &Timeline, raw_csv: bool) -> Result<(), EmitError> {
+pub fn write_into(
+    set: &mut Generation,
+    timeline: &Timeline,
+    raw_csv: bool,
+) -> Result<(), EmitError> {
     let dir = set.dir().to_path_buf();
     let err = |name: &str| {
         let path = dir.join(name);
