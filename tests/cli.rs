@@ -681,3 +681,132 @@ fn report_on_a_file_that_is_not_records_is_a_usage_error_naming_file_and_line() 
     );
     assert!(!out.exists(), "nothing written");
 }
+
+/// A store holding the seed page as one crawled article (16 records).
+fn store_with_the_seed(db: &Path) {
+    use minsheng::pipeline::{self, Source};
+    use minsheng::store::{Snapshot, Store};
+    let url = "http://www.wencheng.gov.cn/art/2024/8/28/art_1.html".to_string();
+    let at = "2026-11-29T00:00:00Z".to_string();
+    let bytes = fs::read(seed()).unwrap();
+    let report = pipeline::process(&Source {
+        url: url.clone(),
+        bytes: bytes.clone(),
+        content_type: Some("text/html; charset=utf-8".into()),
+        fetched_at: at.clone(),
+        final_url: Some(url.clone()),
+        http_status: Some(200),
+        default_publisher: None,
+    });
+    let snap = Snapshot {
+        url: url.clone(),
+        final_url: url,
+        status: 200,
+        content_type: Some("text/html; charset=utf-8".into()),
+        etag: None,
+        last_modified: None,
+        bytes,
+        fetched_at: at.clone(),
+    };
+    let mut store = Store::open(db).unwrap();
+    store
+        .save_article("文成", None, &snap, &report, &at)
+        .unwrap();
+}
+
+#[test]
+fn export_and_reparse_write_the_derived_outputs_asked_for_in_their_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("minsheng.db");
+    store_with_the_seed(&db);
+    let out = dir.path().join("out");
+    let exported = minsheng(&[
+        "export".as_ref(),
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--bom".as_ref(),
+        "--xlsx".as_ref(),
+        "--timeline".as_ref(),
+        "--report".as_ref(),
+    ]);
+    assert_eq!(exported.status.code(), Some(0), "{exported:?}");
+    let mut expected = vec!["records.csv", "records.jsonl", "pages.json"];
+    expected.extend(DERIVED);
+    assert_eq!(set_files(&out), expected);
+    assert!(fs::read(out.join("records.csv"))
+        .unwrap()
+        .starts_with(b"\xEF\xBB\xBFsource_url,"));
+    assert_eq!(jsonl_values(&out.join("timeline.jsonl")).len(), 16);
+
+    let reparsed = minsheng(&[
+        "reparse".as_ref(),
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--timeline".as_ref(),
+    ]);
+    assert_eq!(reparsed.status.code(), Some(0), "{reparsed:?}");
+    assert_eq!(
+        set_files(&out),
+        [
+            "records.csv",
+            "records.jsonl",
+            "pages.json",
+            "timeline.csv",
+            "timeline.jsonl",
+            "timeline_merges.csv"
+        ]
+    );
+    assert!(fs::read(out.join("records.csv"))
+        .unwrap()
+        .starts_with(b"source_url,"));
+}
+
+#[test]
+fn crawl_writes_derived_outputs_newly_asked_for_though_the_store_did_not_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("minsheng.db");
+    store_with_the_seed(&db);
+    // A source whose list cannot be had (port 9 refuses): the stored article is the output.
+    let config = dir.path().join("sources.toml");
+    fs::write(
+        &config,
+        "[[source]]\nname = \"文成\"\nstart = [\"http://127.0.0.1:9/col/index.html\"]\nfollow = 'art_'\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let crawl = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "crawl".as_ref(),
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--db".as_ref(),
+            db.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        minsheng(&args)
+    };
+    let first = crawl(&[]);
+    assert_eq!(first.status.code(), Some(1), "{first:?}");
+    assert_eq!(
+        set_files(&out),
+        ["records.csv", "records.jsonl", "pages.json"]
+    );
+    let second = crawl(&["--xlsx", "--report"]);
+    assert_eq!(second.status.code(), Some(1), "{second:?}");
+    assert_eq!(
+        set_files(&out),
+        [
+            "records.csv",
+            "records.jsonl",
+            "pages.json",
+            "report.html",
+            "records.xlsx"
+        ]
+    );
+}
