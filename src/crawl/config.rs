@@ -7,7 +7,7 @@
 //! the reason (`sources.toml:12: invalid regex in follow: ...`). The defaults themselves live
 //! in `crate::config`; this module only parses and validates.
 
-use crate::config::{FetchConfig, DEFAULT_MAX_LIST_PAGES};
+use crate::config::{FetchConfig, FetchOverrides, DEFAULT_MAX_LIST_PAGES, MAX_BODY_BYTES};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -203,29 +203,44 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         }
     };
     let widen = |n: Spanned<usize>| Spanned::new(n.span(), *n.get_ref() as u64);
-    if let Some(ms) = d.delay_ms {
-        fetch.delay = Duration::from_millis(ranged("delay_ms", ms, 0, MAX_DELAY_MS)?);
-    }
-    if let Some(n) = d.concurrency {
-        let n = ranged("concurrency", widen(n), 1, MAX_CONCURRENCY as u64)?;
-        fetch.concurrency = n as usize;
-    }
-    if let Some(ua) = d.user_agent {
-        fetch.user_agent = ua;
-    }
-    if let Some(obey) = d.obey_robots {
-        fetch.obey_robots = obey;
-    }
-    if let Some(secs) = d.timeout_secs {
-        fetch.timeout = Duration::from_secs(ranged("timeout_secs", secs, 1, MAX_TIMEOUT_SECS)?);
-    }
-    if let Some(n) = d.max_attempts {
-        let wide = Spanned::new(n.span(), u64::from(*n.get_ref()));
-        fetch.max_attempts = ranged("max_attempts", wide, 1, u64::from(MAX_ATTEMPTS))? as u32;
-    }
-    if let Some(n) = d.max_body_bytes {
-        fetch.max_body_bytes = ranged("max_body_bytes", n, 1, crate::config::MAX_BODY_BYTES)?;
-    }
+    // The same overrides as the command line's (`config::FetchOverrides`), each checked here
+    // with its line.
+    let widen32 = |n: Spanned<u32>| Spanned::new(n.span(), u64::from(*n.get_ref()));
+    let overrides = FetchOverrides {
+        delay: match d.delay_ms {
+            Some(ms) => Some(Duration::from_millis(ranged(
+                "delay_ms",
+                ms,
+                0,
+                MAX_DELAY_MS,
+            )?)),
+            None => None,
+        },
+        concurrency: match d.concurrency {
+            Some(n) => Some(ranged("concurrency", widen(n), 1, MAX_CONCURRENCY as u64)? as usize),
+            None => None,
+        },
+        obey_robots: d.obey_robots,
+        user_agent: d.user_agent,
+        timeout: match d.timeout_secs {
+            Some(secs) => Some(Duration::from_secs(ranged(
+                "timeout_secs",
+                secs,
+                1,
+                MAX_TIMEOUT_SECS,
+            )?)),
+            None => None,
+        },
+        max_attempts: match d.max_attempts {
+            Some(n) => Some(ranged("max_attempts", widen32(n), 1, u64::from(MAX_ATTEMPTS))? as u32),
+            None => None,
+        },
+        max_body_bytes: match d.max_body_bytes {
+            Some(n) => Some(ranged("max_body_bytes", n, 1, MAX_BODY_BYTES)?),
+            None => None,
+        },
+    };
+    overrides.apply(&mut fetch);
     let max_run = match d.max_run_secs {
         Some(secs) => Some(Duration::from_secs(ranged(
             "max_run_secs",
