@@ -61,6 +61,7 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
             // Both may come from a page or a file name: escaped, one line each.
             bar.suspend(|| eprintln!("minsheng: {}: {}", Escaped(name), Escaped(reason)));
         }
+        tracing::debug!(done = p.done, total = p.total, "page written");
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
     };
