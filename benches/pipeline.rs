@@ -11,6 +11,11 @@ use std::path::Path;
 mod large_page;
 use large_page::large_page;
 
+/// The allocator the `minsheng` binary uses (src/main.rs), so that what is measured is what
+/// ships: the library leaves that choice to the program.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn source(bytes: Vec<u8>) -> Source {
     Source {
         url: "file:///bench.html".into(),

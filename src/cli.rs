@@ -1,11 +1,16 @@
-//! The command line: clap definitions and `--help` text. The contract (DESIGN.md) is what
-//! users' scripts depend on: `scrape INPUT... [--out DIR]`, `crawl --config FILE`,
-//! `export`, `reparse`; exit 0 / 1 (some input failed, the run stopped early, the store is
-//! damaged) / 2 (usage or config error) / 3 (another crawl holds the store's lock).
+//! The command line: clap definitions and `--help` text, part of the binary (the library
+//! takes plain option structs). The contract (DESIGN.md) is what users' scripts depend on:
+//! `scrape INPUT... [--out DIR]`, `crawl --config FILE`, `export`, `reparse`, `report
+//! RECORDS.jsonl... --out DIR`; on every command that writes outputs `--bom`, `--xlsx`,
+//! `--timeline`, `--report`; exit 0 / 1 (some input failed, the run stopped early, the store
+//! is damaged) / 2 (usage or config error) / 3 (another crawl holds the store's lock).
 
-use crate::config::{DEFAULT_DB_PATH, DEFAULT_OUT_DIR};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use minsheng::config::{FetchOverrides, DEFAULT_DB_PATH, DEFAULT_OUT_DIR, MAX_BODY_BYTES};
+use minsheng::crawl::config::{MAX_ATTEMPTS, MAX_DELAY_MS, MAX_TIMEOUT_SECS};
+use minsheng::emit::Derived;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +40,57 @@ pub enum Command {
     Export(ExportArgs),
     /// Extract again from the stored raw pages (after a parser improvement), offline.
     Reparse(ReparseArgs),
+    /// Build the timeline (timeline.csv, timeline.jsonl, timeline_merges.csv) and report.html
+    /// from records already written (records.jsonl of scrape, crawl or export).
+    Report(ReportArgs),
+}
+
+/// The outputs every command that writes records may add.
+#[derive(Debug, Args, Default)]
+pub struct OutputArgs {
+    /// Start records.csv (and records_history.csv) with a UTF-8 byte-order mark, so that
+    /// Excel reads it as UTF-8 (for crawl, also `bom = true` in the config's [defaults]).
+    #[arg(long)]
+    pub bom: bool,
+    /// Also write records.xlsx: typed cells, frozen header, a filter (with the timeline's
+    /// sheets when --timeline is given).
+    #[arg(long)]
+    pub xlsx: bool,
+    /// Also write timeline.csv and timeline.jsonl (one row per project and report) and
+    /// timeline_merges.csv (the near-identical project texts taken as one project).
+    #[arg(long)]
+    pub timeline: bool,
+    /// Also write report.html: per county, the projects, their completion and those behind,
+    /// as inline SVG charts; one file that opens from disk.
+    #[arg(long)]
+    pub report: bool,
+}
+
+impl OutputArgs {
+    pub fn derived(&self) -> Derived {
+        Derived {
+            xlsx: self.xlsx,
+            timeline: self.timeline,
+            report: self.report,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// records.jsonl files (of one run or several), read in the order given.
+    #[arg(required = true, value_name = "RECORDS.jsonl")]
+    pub records: Vec<PathBuf>,
+    /// Output folder for timeline.csv, timeline.jsonl, timeline_merges.csv and report.html.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT_DIR)]
+    pub out: PathBuf,
+    /// Also write records.xlsx, with the timeline's sheets.
+    #[arg(long)]
+    pub xlsx: bool,
+    /// Write timeline CSV cells exactly as read: no `'` before a cell that a spreadsheet would
+    /// run as a formula.
+    #[arg(long)]
+    pub raw_csv: bool,
 }
 
 /// How log lines are written to stderr.
@@ -66,14 +122,12 @@ pub struct CrawlArgs {
     /// run as a formula (=, +, -, @, tab, CR at its start and not a plain number).
     #[arg(long)]
     pub raw_csv: bool,
-    /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8
-    /// (also `bom = true` in the config's [defaults]).
-    #[arg(long)]
-    pub bom: bool,
     /// Stop fetching after SECS seconds, save and write what was fetched, and exit 1
     /// [default: the config's max_run_secs, else no limit].
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_run_secs: Option<u64>,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -88,13 +142,12 @@ pub struct ExportArgs {
     /// records_history.jsonl.
     #[arg(long)]
     pub history: bool,
-    /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8.
-    #[arg(long)]
-    pub bom: bool,
     /// Write CSV cells exactly as stored: no `'` before a cell that a spreadsheet would run as
     /// a formula.
     #[arg(long)]
     pub raw_csv: bool,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -105,13 +158,12 @@ pub struct ReparseArgs {
     /// Where the current records are written afterwards.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT_DIR)]
     pub out: PathBuf,
-    /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8.
-    #[arg(long)]
-    pub bom: bool,
     /// Write records.csv cells exactly as read: no `'` before a cell that a spreadsheet would
     /// run as a formula.
     #[arg(long)]
     pub raw_csv: bool,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -122,9 +174,8 @@ pub struct ScrapeArgs {
     /// Output folder for records.csv, records.jsonl and pages.json.
     #[arg(long, value_name = "DIR", default_value = DEFAULT_OUT_DIR)]
     pub out: PathBuf,
-    /// Start records.csv with a UTF-8 byte-order mark, so that Excel reads it as UTF-8.
-    #[arg(long)]
-    pub bom: bool,
+    #[command(flatten)]
+    pub outputs: OutputArgs,
     /// Write records.csv cells exactly as read: no `'` before a cell that a spreadsheet would
     /// run as a formula (=, +, -, @, tab, CR at its start and not a plain number).
     #[arg(long)]
@@ -143,12 +194,13 @@ pub struct ScrapeArgs {
     pub http: HttpArgs,
 }
 
-/// HTTP politeness and limits (defaults in config.rs).
+/// HTTP politeness and limits (defaults in the library's config.rs; a crawl config's
+/// `[defaults]` sets the same ones).
 #[derive(Debug, Args, Default)]
 pub struct HttpArgs {
     /// Minimum milliseconds between two requests to the same host, at most an hour
     /// [default: 1000].
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=crate::crawl::config::MAX_DELAY_MS))]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=MAX_DELAY_MS))]
     pub delay_ms: Option<u64>,
     /// Hosts fetched at the same time [default: 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -160,9 +212,30 @@ pub struct HttpArgs {
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
     /// Seconds allowed for one request, body included, 1 to 3600 [default: 60].
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=crate::crawl::config::MAX_TIMEOUT_SECS))]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
     pub timeout_secs: Option<u64>,
-    /// Largest body accepted, in bytes after decompression [default: 20 MiB].
-    #[arg(long, value_name = "BYTES")]
+    /// Largest body accepted, in bytes after decompression, at most 4 GiB [default: 20 MiB].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=MAX_BODY_BYTES))]
     pub max_body_bytes: Option<u64>,
+    /// Attempts per URL for retryable failures (connect errors, timeouts, 429, 5xx), 1 to 20
+    /// [default: 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_ATTEMPTS)))]
+    pub max_attempts: Option<u32>,
+}
+
+impl HttpArgs {
+    /// The fetch settings given, as the crawl config gives them too.
+    pub fn overrides(&self) -> FetchOverrides {
+        FetchOverrides {
+            delay: self.delay_ms.map(Duration::from_millis),
+            concurrency: self
+                .concurrency
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            obey_robots: self.ignore_robots.then_some(false),
+            user_agent: self.user_agent.clone(),
+            timeout: self.timeout_secs.map(Duration::from_secs),
+            max_body_bytes: self.max_body_bytes,
+            max_attempts: self.max_attempts,
+        }
+    }
 }

@@ -27,6 +27,9 @@ pub struct ScrapeOptions {
     /// Write records.csv cells as read, without neutralizing spreadsheet formulas. Default
     /// off: a page's `=HYPERLINK(...)` must not run in an analyst's spreadsheet.
     pub raw_csv: bool,
+    /// The outputs made from all the records (records.xlsx, the timeline, report.html).
+    /// Default none.
+    pub derived: crate::emit::Derived,
     /// Stop waiting for URL inputs after this long; those not had are reported failed.
     /// Default none.
     pub max_run: Option<Duration>,
@@ -45,6 +48,7 @@ impl Default for ScrapeOptions {
             out_dir: PathBuf::from(DEFAULT_OUT_DIR),
             bom: false,
             raw_csv: false,
+            derived: crate::emit::Derived::default(),
             max_run: None,
             parse_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             fetch: FetchConfig::default(),
@@ -139,5 +143,72 @@ impl Default for FetchConfig {
             resolve: Vec::new(),
             count_as_public: Vec::new(),
         }
+    }
+}
+
+/// The largest `max_body_bytes` accepted from the command line or a crawl config: 4 GiB, far
+/// past any page, so that a typo of extra digits is an error rather than no limit at all.
+pub const MAX_BODY_BYTES: u64 = 4 << 30;
+
+/// The fetch settings a user may change, from the command line (`--delay-ms`, ...) or a crawl
+/// config's `[defaults]` (`delay_ms = ...`): each `None` keeps [`FetchConfig::default`]'s
+/// value. One list, so that the two ways to set them offer the same ones.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FetchOverrides {
+    pub delay: Option<Duration>,
+    pub concurrency: Option<usize>,
+    pub obey_robots: Option<bool>,
+    pub user_agent: Option<String>,
+    pub timeout: Option<Duration>,
+    pub max_body_bytes: Option<u64>,
+    pub max_attempts: Option<u32>,
+}
+
+impl FetchOverrides {
+    /// Sets the values given on `fetch`.
+    pub fn apply(&self, fetch: &mut FetchConfig) {
+        if let Some(delay) = self.delay {
+            fetch.delay = delay;
+        }
+        if let Some(n) = self.concurrency {
+            fetch.concurrency = n;
+        }
+        if let Some(obey) = self.obey_robots {
+            fetch.obey_robots = obey;
+        }
+        if let Some(ua) = &self.user_agent {
+            fetch.user_agent = ua.clone();
+        }
+        if let Some(timeout) = self.timeout {
+            fetch.timeout = timeout;
+        }
+        if let Some(bytes) = self.max_body_bytes {
+            fetch.max_body_bytes = bytes;
+        }
+        if let Some(n) = self.max_attempts {
+            fetch.max_attempts = n;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_overrides_change_only_the_values_given() {
+        let mut fetch = FetchConfig::default();
+        FetchOverrides {
+            max_attempts: Some(2),
+            max_body_bytes: Some(1000),
+            ..FetchOverrides::default()
+        }
+        .apply(&mut fetch);
+        let expected = FetchConfig {
+            max_attempts: 2,
+            max_body_bytes: 1000,
+            ..FetchConfig::default()
+        };
+        assert_eq!(fetch, expected);
     }
 }

@@ -16,11 +16,13 @@
 
 pub mod set;
 
+pub mod derived;
 pub mod report;
 pub mod xlsx;
 
 use crate::record::{PageReport, Record};
 use crate::sanitize;
+pub use derived::Derived;
 use serde_json::Value;
 pub use set::{current_manifest, StoreOrigin};
 use set::{Generation, Manifest, Step};
@@ -176,6 +178,9 @@ pub struct Rendered {
     pub page: String,
     /// Records in `csv` and `jsonl`.
     pub records: usize,
+    /// The records as the JSON values of `jsonl`, when asked for ([`render_with`]): for the
+    /// outputs made from all of them ([`Derived`]).
+    pub values: Vec<Value>,
 }
 
 /// Why a page could not be rendered, and which of the three files the failing part was for.
@@ -237,6 +242,15 @@ fn without_controls<'a>(
 /// writes. Control characters other than tab and newline are removed from every string
 /// first, so the three files agree.
 pub fn render(page: &PageReport, format: CsvFormat) -> Result<Rendered, RenderError> {
+    render_with(page, format, false)
+}
+
+/// [`render`], keeping the records as JSON values too when `values` ([`Rendered::values`]).
+pub fn render_with(
+    page: &PageReport,
+    format: CsvFormat,
+    values: bool,
+) -> Result<Rendered, RenderError> {
     let json = serde_json::to_string_pretty(page).map_err(|e| RenderError::of(PAGES_JSON, e))?;
     let (page, json) = match without_controls(page, &json)? {
         Cow::Borrowed(page) => (Cow::Borrowed(page), json),
@@ -250,6 +264,7 @@ pub fn render(page: &PageReport, format: CsvFormat) -> Result<Rendered, RenderEr
         .has_headers(false)
         .from_writer(Vec::new());
     let mut jsonl = Vec::new();
+    let mut kept = Vec::new();
     let mut records = 0;
     for record in page.records() {
         for field in &csv_fields(record) {
@@ -260,6 +275,9 @@ pub fn render(page: &PageReport, format: CsvFormat) -> Result<Rendered, RenderEr
             .map_err(|e| RenderError::of(RECORDS_CSV, e))?;
         serde_json::to_writer(&mut jsonl, record).map_err(|e| RenderError::of(RECORDS_JSONL, e))?;
         jsonl.push(b'\n');
+        if values {
+            kept.push(serde_json::to_value(record).map_err(|e| RenderError::of(RECORDS_JSONL, e))?);
+        }
         records += 1;
     }
     let csv = csv
@@ -270,6 +288,7 @@ pub fn render(page: &PageReport, format: CsvFormat) -> Result<Rendered, RenderEr
         jsonl,
         page: json,
         records,
+        values: kept,
     })
 }
 
@@ -286,6 +305,9 @@ pub struct Output {
     pages_written: usize,
     records_written: usize,
     origin: Option<StoreOrigin>,
+    /// The outputs made from all the records, and the records kept for them.
+    derived: Derived,
+    values: Vec<Value>,
 }
 
 impl Output {
@@ -324,6 +346,8 @@ impl Output {
             pages_written: 0,
             records_written: 0,
             origin: None,
+            derived: Derived::default(),
+            values: Vec::new(),
         })
     }
 
@@ -342,13 +366,26 @@ impl Output {
         self.origin = Some(origin);
     }
 
+    /// Also writes the `derived` outputs (records.xlsx, the timeline, report.html) into the
+    /// set, from the records written; they are made in [`Output::finish`].
+    pub fn derive(&mut self, derived: Derived) {
+        self.derived = derived;
+    }
+
+    /// The derived outputs this set gets: pages rendered elsewhere ([`render_with`]) keep
+    /// their records' values when this says any.
+    pub fn derived(&self) -> Derived {
+        self.derived
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
     /// Writes one page: its records to the CSV and JSONL, the page to pages.json.
     pub fn write_page(&mut self, page: &PageReport) -> Result<(), EmitError> {
-        let rendered = render(page, self.format).map_err(|e| e.in_dir(&self.dir))?;
+        let rendered =
+            render_with(page, self.format, self.derived.any()).map_err(|e| e.in_dir(&self.dir))?;
         self.write_rendered(&rendered)
     }
 
@@ -371,6 +408,9 @@ impl Output {
         })?;
         self.pages_written += 1;
         self.records_written += page.records;
+        if self.derived.any() {
+            self.values.extend(page.values.iter().cloned());
+        }
         Ok(())
     }
 
@@ -419,6 +459,9 @@ impl Output {
                 source,
             })?;
         }
+        let values = std::mem::take(&mut self.values);
+        self.derived
+            .write(&mut self.generation, &values, self.format.raw)?;
         let manifest = Manifest {
             files: Vec::new(),
             pages: self.pages_written,

@@ -8,9 +8,12 @@
 //! ```
 //!
 //! `pipeline::process` runs decode -> extract -> normalize on one page's bytes; `scrape` is
-//! the one-shot command.
+//! the one-shot command, `crawl` the scheduled one.
+//!
+//! The library never acts as the process: it does not print, exit, install a logger or pick
+//! the global allocator. Those are the `minsheng` binary's (`src/main.rs`), as is the command
+//! line (`src/cli.rs`).
 
-pub mod cli;
 pub mod config;
 pub mod crawl;
 pub mod decode;
@@ -26,12 +29,3 @@ pub mod sanitize;
 pub mod scrape;
 pub mod sniff;
 pub mod store;
-
-/// mimalloc for every program built on this crate — the `minsheng` binary, its tests and
-/// its benchmarks alike, so that what is measured is what ships. Extraction, the HTTP
-/// client and the store make many small, short-lived allocations on several threads; glibc's
-/// malloc spent a fifth of an unchanged crawl's CPU time on them, and the per-page pipeline
-/// measures 1.25x the bare parse with mimalloc against 1.35x with glibc (both sides of the
-/// ratio under the same allocator; docs/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

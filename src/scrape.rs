@@ -4,25 +4,22 @@
 //! ([`PAGE_EXTENSIONS`]) in sorted path order, so two runs write the same files. Pages are
 //! parsed in parallel (one worker per core, each taking the next input) and written in input order as they
 //! complete, never more than [`AHEAD`] ahead of the writer, so memory stays flat however many
-//! pages there are. One bad input is reported on stderr with its name
-//! and reason and listed in pages.json; the rest go on.
+//! pages there are. One bad input is handed to the caller's [`Progress`] callback with its
+//! name and reason (the binary prints it) and listed in pages.json; the rest go on.
 //!
 //! URL inputs are all started at once on a tokio runtime in the background (the `Fetcher`
 //! keeps it polite per host), each parsed as soon as its bytes arrive, and written in their
 //! input position: only finished reports wait, never raw bodies.
 
-use crate::cli::ScrapeArgs;
 use crate::config::ScrapeOptions;
 use crate::emit::{self, CsvFormat, EmitError, Output, RenderError, Rendered};
 use crate::extract::links::AttachmentLink;
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
 use crate::record::{AttachmentReport, PageReport, SourceFormat};
-use crate::sanitize::Escaped;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -277,6 +274,27 @@ const AHEAD: usize = 256;
 /// There is no batch to wait for: a worker that finished a page takes the next one while a
 /// large page is still being parsed beside it.
 pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> {
+    run_with(args, opts, &|_| {})
+}
+
+/// How a scrape is going, told after each page is written, in input order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress<'a> {
+    /// Pages written so far, and the number of inputs.
+    pub done: usize,
+    pub total: usize,
+    /// The page just written, when it has an error: its name and the reason (a warning when
+    /// [`pipeline::is_warning`] says so: read on another machine, not a failure).
+    pub failed: Option<(&'a str, &'a str)>,
+}
+
+/// [`run`], telling `progress` about each page as it is written (a failed page with its name
+/// and reason): the command prints those lines and draws its progress bar from it.
+pub fn run_with(
+    args: &[String],
+    opts: &ScrapeOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Summary, EmitError> {
     let inputs = expand_inputs(args);
     let urls = UrlJobs::start(
         inputs
@@ -292,7 +310,10 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
         bom: opts.bom,
         raw: opts.raw_csv,
     };
-    let out = Output::create(&opts.out_dir, format)?;
+    let mut out = Output::create(&opts.out_dir, format)?;
+    out.derive(opts.derived);
+    let keep_values = opts.derived.any();
+    let total = inputs.len();
     let out_dir = opts.out_dir.clone();
     let next = AtomicUsize::new(0);
     let written = Written::default();
@@ -301,7 +322,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
     std::thread::scope(|scope| {
         let (done, received) = std::sync::mpsc::channel::<(usize, Vec<Finished>)>();
         let writer = scope.spawn(|| {
-            let result = write_in_order(out, received, &written);
+            let result = write_in_order(out, received, &written, total, progress);
             written.stop();
             result
         });
@@ -323,7 +344,7 @@ pub fn run(args: &[String], opts: &ScrapeOptions) -> Result<Summary, EmitError> 
                 };
                 let finished = reports
                     .into_iter()
-                    .map(|report| Finished::of(report, format))
+                    .map(|report| Finished::of(report, format, keep_values))
                     .collect();
                 if done.send((i, finished)).is_err() {
                     break;
@@ -390,9 +411,9 @@ struct Finished {
 }
 
 impl Finished {
-    fn of(report: PageReport, format: CsvFormat) -> Finished {
+    fn of(report: PageReport, format: CsvFormat, keep_values: bool) -> Finished {
         Finished {
-            rendered: emit::render(&report, format),
+            rendered: emit::render_with(&report, format, keep_values),
             records: report.records().count(),
             source_url: report.source_url,
             error: report.error,
@@ -400,12 +421,14 @@ impl Finished {
     }
 }
 
-/// Writes pages in input order as they arrive (in any order), counting and reporting
-/// failures.
+/// Writes pages in input order as they arrive (in any order), counting failures and telling
+/// `progress` about each page.
 fn write_in_order(
     mut out: Output,
     received: std::sync::mpsc::Receiver<(usize, Vec<Finished>)>,
     written: &Written,
+    total: usize,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Summary, EmitError> {
     let mut summary = Summary::default();
     let mut waiting: BTreeMap<usize, Vec<Finished>> = BTreeMap::new();
@@ -420,22 +443,22 @@ fn write_in_order(
                 summary.pages += 1;
                 summary.records += page.records;
                 if let Some(error) = &page.error {
-                    let warning = pipeline::is_warning(error);
-                    if warning {
+                    if pipeline::is_warning(error) {
                         summary.warnings += 1;
                     } else {
                         summary.failed += 1;
                     }
-                    // Both may come from a page or a file name: escaped, one line each.
-                    eprintln!(
-                        "minsheng: {}: {}{}",
-                        Escaped(&page.source_url),
-                        if warning { "warning: " } else { "" },
-                        Escaped(error)
-                    );
                 }
                 let rendered = page.rendered.map_err(|e| e.in_dir(out.dir()))?;
                 out.write_rendered(&rendered)?;
+                progress(Progress {
+                    done: inputs,
+                    total,
+                    failed: page
+                        .error
+                        .as_deref()
+                        .map(|error| (page.source_url.as_str(), error)),
+                });
             }
         }
         if inputs > before {
@@ -691,70 +714,4 @@ pub fn process_urls(urls: &[String], opts: &ScrapeOptions) -> Vec<PageReport> {
         .enumerate()
         .flat_map(|(i, url)| jobs.take(i, url))
         .collect()
-}
-
-/// `minsheng scrape`: options from the arguments, run, summary line, exit status.
-pub fn main(args: ScrapeArgs) -> ExitCode {
-    let mut opts = ScrapeOptions {
-        attachments: !args.no_attachments,
-        out_dir: args.out.clone(),
-        bom: args.bom,
-        raw_csv: args.raw_csv,
-        max_run: args.max_run_secs.map(Duration::from_secs),
-        ..ScrapeOptions::default()
-    };
-    if let Some(jobs) = args.jobs {
-        opts.parse_threads = usize::try_from(jobs).unwrap_or(usize::MAX);
-    }
-    let http = &args.http;
-    let fetch = &mut opts.fetch;
-    if let Some(ms) = http.delay_ms {
-        fetch.delay = Duration::from_millis(ms);
-    }
-    if let Some(n) = http.concurrency {
-        fetch.concurrency = usize::try_from(n).unwrap_or(usize::MAX);
-    }
-    if http.ignore_robots {
-        fetch.obey_robots = false;
-    }
-    if let Some(ua) = &http.user_agent {
-        fetch.user_agent = ua.clone();
-    }
-    if let Some(secs) = http.timeout_secs {
-        fetch.timeout = Duration::from_secs(secs);
-    }
-    if let Some(bytes) = http.max_body_bytes {
-        fetch.max_body_bytes = bytes;
-    }
-    // A client that cannot be built (a User-Agent with a control character, say) is a usage
-    // error, not a failure of each URL.
-    if args.inputs.iter().any(|input| input.contains("://")) {
-        if let Err(e) = Fetcher::new(&opts.fetch) {
-            eprintln!("minsheng: {}", Escaped(&e.to_string()));
-            return ExitCode::from(2);
-        }
-    }
-    match run(&args.inputs, &opts) {
-        Ok(summary) => {
-            eprintln!(
-                "minsheng: {} page(s), {} failed, {} record(s) written to {}",
-                summary.pages,
-                summary.failed,
-                summary.records,
-                Escaped(&opts.out_dir.display().to_string())
-            );
-            if summary.failed > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Err(e) => {
-            eprintln!(
-                "minsheng: {} (previous outputs left unchanged)",
-                Escaped(&e.to_string())
-            );
-            ExitCode::from(1)
-        }
-    }
 }

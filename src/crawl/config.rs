@@ -8,7 +8,7 @@
 //! in `crate::config`; this module only parses and validates.
 
 use super::lists::json::JsonList;
-use crate::config::{FetchConfig, DEFAULT_MAX_LIST_PAGES};
+use crate::config::{FetchConfig, FetchOverrides, DEFAULT_MAX_LIST_PAGES, MAX_BODY_BYTES};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -158,6 +158,7 @@ struct RawDefaults {
     obey_robots: Option<bool>,
     timeout_secs: Option<Spanned<u64>>,
     max_attempts: Option<Spanned<u32>>,
+    max_body_bytes: Option<Spanned<u64>>,
     max_list_pages: Option<Spanned<usize>>,
     max_run_secs: Option<Spanned<u64>>,
     bom: Option<bool>,
@@ -227,26 +228,44 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         }
     };
     let widen = |n: Spanned<usize>| Spanned::new(n.span(), *n.get_ref() as u64);
-    if let Some(ms) = d.delay_ms {
-        fetch.delay = Duration::from_millis(ranged("delay_ms", ms, 0, MAX_DELAY_MS)?);
-    }
-    if let Some(n) = d.concurrency {
-        let n = ranged("concurrency", widen(n), 1, MAX_CONCURRENCY as u64)?;
-        fetch.concurrency = n as usize;
-    }
-    if let Some(ua) = d.user_agent {
-        fetch.user_agent = ua;
-    }
-    if let Some(obey) = d.obey_robots {
-        fetch.obey_robots = obey;
-    }
-    if let Some(secs) = d.timeout_secs {
-        fetch.timeout = Duration::from_secs(ranged("timeout_secs", secs, 1, MAX_TIMEOUT_SECS)?);
-    }
-    if let Some(n) = d.max_attempts {
-        let wide = Spanned::new(n.span(), u64::from(*n.get_ref()));
-        fetch.max_attempts = ranged("max_attempts", wide, 1, u64::from(MAX_ATTEMPTS))? as u32;
-    }
+    // The same overrides as the command line's (`config::FetchOverrides`), each checked here
+    // with its line.
+    let widen32 = |n: Spanned<u32>| Spanned::new(n.span(), u64::from(*n.get_ref()));
+    let overrides = FetchOverrides {
+        delay: match d.delay_ms {
+            Some(ms) => Some(Duration::from_millis(ranged(
+                "delay_ms",
+                ms,
+                0,
+                MAX_DELAY_MS,
+            )?)),
+            None => None,
+        },
+        concurrency: match d.concurrency {
+            Some(n) => Some(ranged("concurrency", widen(n), 1, MAX_CONCURRENCY as u64)? as usize),
+            None => None,
+        },
+        obey_robots: d.obey_robots,
+        user_agent: d.user_agent,
+        timeout: match d.timeout_secs {
+            Some(secs) => Some(Duration::from_secs(ranged(
+                "timeout_secs",
+                secs,
+                1,
+                MAX_TIMEOUT_SECS,
+            )?)),
+            None => None,
+        },
+        max_attempts: match d.max_attempts {
+            Some(n) => Some(ranged("max_attempts", widen32(n), 1, u64::from(MAX_ATTEMPTS))? as u32),
+            None => None,
+        },
+        max_body_bytes: match d.max_body_bytes {
+            Some(n) => Some(ranged("max_body_bytes", n, 1, MAX_BODY_BYTES)?),
+            None => None,
+        },
+    };
+    overrides.apply(&mut fetch);
     let max_run = match d.max_run_secs {
         Some(secs) => Some(Duration::from_secs(ranged(
             "max_run_secs",
@@ -449,6 +468,17 @@ follow = 'art_'
 
     fn error_of(text: &str) -> String {
         parse_str(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn max_body_bytes_is_set_in_defaults_within_its_range() {
+        let with = |n: &str| GOOD.replace("max_attempts = 2", &format!("max_body_bytes = {n}"));
+        let c = parse_str(&with("1000000")).unwrap();
+        assert_eq!(c.fetch.max_body_bytes, 1_000_000);
+        assert_eq!(
+            error_of(&with("0")),
+            "sources.toml:5: max_body_bytes = 0 is out of range: it must be from 1 to 4294967296"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! `minsheng export` always writes.
 
 use crate::emit::{
-    self, CsvFormat, EmitError, Output, StoreOrigin, COLUMNS, PAGES_JSON, RECORDS_CSV,
+    self, CsvFormat, Derived, EmitError, Output, StoreOrigin, COLUMNS, PAGES_JSON, RECORDS_CSV,
     RECORDS_JSONL,
 };
 use crate::record::PageReport;
@@ -131,11 +131,13 @@ pub fn write_current(
     store: &Store,
     out: &Path,
     format: CsvFormat,
+    derived: Derived,
     history: bool,
 ) -> Result<Written, ExportError> {
     ensure_not_behind(store, out)?;
     let generation = store.outputs_generation()?;
     let mut output = Output::create(out, format)?;
+    output.derive(derived);
     output.set_origin(StoreOrigin {
         path: store.path().to_string_lossy().into_owned(),
         generation,
@@ -160,21 +162,23 @@ pub fn write_current(
 }
 
 /// Writes the current outputs to `out` unless it already holds them: the store has not
-/// changed since they were written there and the three files are still in place. None when
-/// nothing needed writing.
+/// changed since they were written there and the three files, and the `derived` ones asked
+/// for, are still in place. None when nothing needed writing.
 pub fn refresh_current(
     store: &Store,
     out: &Path,
     format: CsvFormat,
+    derived: Derived,
 ) -> Result<Option<Written>, ExportError> {
     let generation = store.outputs_generation()?;
     let in_place = [RECORDS_CSV, RECORDS_JSONL, PAGES_JSON]
-        .iter()
+        .into_iter()
+        .chain(derived.files())
         .all(|name| out.join(name).is_file());
     if in_place && store.exported_generation(&folder_key(out))? == Some(generation) {
         return Ok(None);
     }
-    let written = write_current(store, out, format, false)?;
+    let written = write_current(store, out, format, derived, false)?;
     store.save_exported(&folder_key(out), generation, &crate::pipeline::now_utc())?;
     Ok(Some(written))
 }

@@ -41,7 +41,7 @@ mod summary;
 mod workers;
 pub mod writer;
 
-pub use commands::{export_main, main, reparse, reparse_as, reparse_main, ReparseSummary};
+pub use commands::{export_current, reparse, reparse_as, reparse_with, ReparseSummary};
 pub use lock::{lock_path, lock_store, StoreLock};
 pub use stop::{Stop, Stopped};
 pub use summary::{SourceSummary, Summary};
@@ -356,7 +356,6 @@ fn extract_article(
         article_published_at: of.and_then(|a| a.published_at.clone()),
         source_name: Some(source.name.clone()),
         county: source.county.clone(),
-        ..Source::default()
     };
     let report = pipeline::process(&doc);
     let links = if of.is_none() {
@@ -744,6 +743,8 @@ pub struct CrawlOptions {
     pub progress: bool,
     /// records.csv cells as they are (`--raw-csv`): no formula neutralization.
     pub raw_csv: bool,
+    /// The outputs made from all the records (`--xlsx`, `--timeline`, `--report`).
+    pub derived: crate::emit::Derived,
     /// Stop fetching after this long (`--max-run-secs`, over the config's `max_run_secs`).
     pub max_run: Option<Duration>,
     /// records.csv with a UTF-8 byte-order mark (`--bom`, or the config's `bom = true`).
@@ -857,7 +858,8 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
         tracing::warn!(out = %Escaped(&opts.out.display().to_string()), "every list page failed: the outputs are left as they were");
         summary.outputs_kept = true;
     } else {
-        summary.outputs_written = export::refresh_current(&store, &opts.out, format)?.is_some();
+        summary.outputs_written =
+            export::refresh_current(&store, &opts.out, format, opts.derived)?.is_some();
     }
     if !summary.outputs_written && !summary.outputs_kept {
         tracing::debug!(out = %opts.out.display(), "outputs already current, not written again");

@@ -15,50 +15,30 @@
 //! `file` URLs become links). Every text from the data is HTML-escaped, so a project text
 //! that reads `<script>` stays text.
 
+use crate::emit::set::{self, Generation};
 use crate::emit::EmitError;
 use crate::link::{Timeline, TimelineRow};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub const REPORT_HTML: &str = "report.html";
 
-/// Writes `bytes` to `path` through a temporary file beside it, synced and renamed into place
-/// (readable by all, as every output): a run that stops half-way leaves the previous file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
-    let err = |source| EmitError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(err)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let mut file = tempfile::Builder::new()
-        .prefix(&format!(".{}.", name.unwrap_or_default()))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    file.write_all(bytes).map_err(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))
-            .map_err(err)?;
-    }
-    file.as_file().sync_all().map_err(err)?;
-    file.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+/// Writes `dir/report.html` for `records` and their `timeline`, as a set of its own that
+/// keeps the folder's other outputs ([`set::write_alone`]); returns its path.
+pub fn write(dir: &Path, records: &[Value], timeline: &Timeline) -> Result<PathBuf, EmitError> {
+    set::write_alone(dir, |set| write_into(set, records, timeline))?;
+    Ok(dir.join(REPORT_HTML))
 }
 
-/// Writes `dir/report.html` for `records` and their `timeline`; returns its path.
-pub fn write(dir: &Path, records: &[Value], timeline: &Timeline) -> Result<PathBuf, EmitError> {
-    let path = dir.join(REPORT_HTML);
-    write_atomically(&path, render(records, timeline).as_bytes())?;
-    Ok(path)
+/// Writes report.html into the set being written.
+pub fn write_into(
+    set: &mut Generation,
+    records: &[Value],
+    timeline: &Timeline,
+) -> Result<(), EmitError> {
+    set.write(REPORT_HTML, render(records, timeline).as_bytes())
 }
 
 /// HTML-escapes text for an element or a quoted attribute.

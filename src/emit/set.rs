@@ -18,7 +18,10 @@
 //! the top-level links that are missing and removes the previous generation. A file of the
 //! previous set that this run does not write (`records_history.csv` after an `export`
 //! without `--history`) is carried into the new generation by a hard link, so the set stays
-//! whole. The folder lock makes writers take turns, and each start removes what killed runs
+//! whole — except the files derived from the records (records.xlsx, the timeline, report.html:
+//! [`DERIVED`]), which describe the records they were made from and would contradict new
+//! ones: a run that does not write them drops them ([`write_alone`], which leaves the records
+//! as they are, keeps them). The folder lock makes writers take turns, and each start removes what killed runs
 //! left: generation folders that are not `current`, stray `current.*` links, and the
 //! `.records.csv.*.tmp` files of versions that renamed files one by one. A folder written by
 //! such a version holds plain files: they are replaced by the links on the first commit (the
@@ -53,6 +56,17 @@ const LEGACY_TEMP_PREFIXES: [&str; 9] = [
     ".timeline.csv.",
     ".timeline.jsonl.",
     ".report.html.",
+];
+
+/// The files made from the records of their set (`--xlsx`, `--timeline`, `--report`): never
+/// carried into a generation that did not write them, where they would describe other
+/// records.
+pub const DERIVED: [&str; 5] = [
+    "records.xlsx",
+    "timeline.csv",
+    "timeline.jsonl",
+    "timeline_merges.csv",
+    "report.html",
 ];
 
 /// What a generation holds.
@@ -98,6 +112,9 @@ pub struct Generation {
     sets: PathBuf,
     name: String,
     files: Vec<String>,
+    /// Carry the previous set's [`DERIVED`] files too: set by [`write_alone`], whose set keeps
+    /// the records they were made from.
+    carry_derived: bool,
     /// Held until the generation is committed or dropped.
     _lock: File,
     /// Committed (or, in a test, abandoned as a kill would): not removed on drop.
@@ -243,6 +260,7 @@ impl Generation {
             sets,
             name,
             files: Vec::new(),
+            carry_derived: false,
             _lock: lock,
             keep: false,
         })
@@ -268,6 +286,20 @@ impl Generation {
     }
 
     /// Commits the generation as the folder's set (see the module doc).
+    /// The output folder the set is for.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes the whole file `name` of the set: created, written, synced.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), EmitError> {
+        let path = self.dir.join(name);
+        let mut file = self.create(name)?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(emit_err(&path))
+    }
+
     pub fn commit(self, manifest: Manifest) -> Result<(), EmitError> {
         self.commit_until(manifest, Step::Cleaned)
     }
@@ -277,13 +309,20 @@ impl Generation {
     pub fn commit_until(mut self, mut manifest: Manifest, last: Step) -> Result<(), EmitError> {
         let path = self.path();
         let previous = current_name(&self.sets);
+        let mut dropped = Vec::new();
         if let Some(previous) = &previous {
             let old = self.sets.join(previous);
             for name in manifest_of(&old).map(|m| m.files).unwrap_or_default() {
-                if !self.files.contains(&name) && old.join(&name).is_file() {
+                if self.files.contains(&name) {
+                    continue;
+                }
+                let derived = !self.carry_derived && DERIVED.contains(&name.as_str());
+                if !derived && old.join(&name).is_file() {
                     link_or_copy(&old.join(&name), &path.join(&name))
                         .map_err(emit_err(&self.dir.join(&name)))?;
                     self.files.push(name);
+                } else {
+                    dropped.push(name);
                 }
             }
         }
@@ -327,6 +366,9 @@ impl Generation {
         for name in &files {
             self.link(name)?;
         }
+        for name in &dropped {
+            self.unlink(name).map_err(emit_err(&self.dir.join(name)))?;
+        }
         sync_dir(&self.dir).map_err(emit_err(&self.dir))?;
         if last == Step::Linked {
             return Ok(());
@@ -357,6 +399,17 @@ impl Generation {
         Ok(())
     }
 
+    /// Removes `dir/name` when it is the link into the set of a file the set no longer holds
+    /// (a derived output a run did not write): a link left there would point at nothing.
+    fn unlink(&self, name: &str) -> io::Result<()> {
+        let top = self.dir.join(name);
+        let target = Path::new(SETS_DIR).join(CURRENT).join(name);
+        if fs::read_link(&top).is_ok_and(|t| t == target) {
+            fs::remove_file(&top)?;
+        }
+        Ok(())
+    }
+
     /// Makes `dir/name` the link into the current generation, replacing a plain file of an
     /// older version in one rename.
     fn link(&self, name: &str) -> Result<(), EmitError> {
@@ -375,6 +428,25 @@ impl Generation {
         symlink(&target, &temp).map_err(emit_err(&top))?;
         fs::rename(&temp, &top).map_err(emit_err(&top))
     }
+}
+
+/// Writes files into `dir` as a set of their own, through `write`, keeping the rest of the
+/// current set (carried as [`Generation::commit`] does, its counts kept in the manifest):
+/// for a file made apart from a run's outputs, such as a report from records already written.
+pub fn write_alone<T>(
+    dir: &Path,
+    write: impl FnOnce(&mut Generation) -> Result<T, EmitError>,
+) -> Result<T, EmitError> {
+    let mut generation = Generation::start(dir)?;
+    generation.carry_derived = true;
+    let value = write(&mut generation)?;
+    let previous = current_manifest(dir).unwrap_or_default();
+    generation.commit(Manifest {
+        files: Vec::new(),
+        written_at: crate::pipeline::now_utc(),
+        ..previous
+    })?;
+    Ok(value)
 }
 
 fn manifest_of(generation: &Path) -> Option<Manifest> {

@@ -19,7 +19,7 @@
 //! With a timeline, two more sheets: `timeline` ([`crate::link::TIMELINE_COLUMNS`]; as_of and
 //! published_date as dates) and `timeline_merges` ([`crate::link::MERGE_COLUMNS`]).
 
-use crate::emit::report::write_atomically;
+use crate::emit::set::{self, Generation};
 use crate::emit::{EmitError, COLUMNS};
 use crate::link::{Timeline, MERGE_COLUMNS, TIMELINE_COLUMNS};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -262,13 +262,36 @@ fn json_error(e: serde_json::Error) -> XlsxError {
     XlsxError::ParameterError(format!("timeline to JSON: {e}"))
 }
 
-/// Writes records.xlsx at `path` (its folder created if missing), through a temporary file
-/// renamed into place.
+/// Writes records.xlsx at `path` (its folder created if missing), as a set of its own that
+/// keeps the folder's other outputs ([`set::write_alone`]).
 pub fn write(path: &Path, records: &[Value], timeline: Option<&Timeline>) -> Result<(), EmitError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or(RECORDS_XLSX.into(), |n| n.to_string_lossy());
+    set::write_alone(dir, |set| write_named(set, &name, records, timeline))
+}
+
+/// Writes records.xlsx into the set being written.
+pub fn write_into(
+    set: &mut Generation,
+    records: &[Value],
+    timeline: Option<&Timeline>,
+) -> Result<(), EmitError> {
+    write_named(set, RECORDS_XLSX, records, timeline)
+}
+
+fn write_named(
+    set: &mut Generation,
+    name: &str,
+    records: &[Value],
+    timeline: Option<&Timeline>,
+) -> Result<(), EmitError> {
+    let path = set.dir().join(name);
     let rows = records.len().max(timeline.map_or(0, |t| t.rows.len()));
     if rows > MAX_ROWS {
         return Err(EmitError {
-            path: path.to_path_buf(),
+            path,
             source: io::Error::other(format!(
                 "{rows} rows do not fit in a sheet (Excel holds {MAX_ROWS} under its header); \
                  records.jsonl and records.csv hold them all"
@@ -276,10 +299,10 @@ pub fn write(path: &Path, records: &[Value], timeline: Option<&Timeline>) -> Res
         });
     }
     let bytes = render(records, timeline).map_err(|e| EmitError {
-        path: path.to_path_buf(),
+        path,
         source: io::Error::other(e),
     })?;
-    write_atomically(path, &bytes)
+    set.write(name, &bytes)
 }
 
 #[cfg(test)]

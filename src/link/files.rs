@@ -4,11 +4,11 @@
 //! Written as records.csv / records.jsonl are: null is an empty CSV field and a JSON null,
 //! numbers as JSON writes them (`80.0`), Chinese as UTF-8 text; a CSV text cell that a
 //! spreadsheet would run as a formula gets a leading `'` unless `raw_csv` (DESIGN.md "Safety of
-//! inputs and outputs"). Each file goes to a temporary name beside the target and is renamed
-//! into place, so a run that stops half-way leaves the previous file whole.
+//! inputs and outputs"). The files belong to the output folder's set (`emit::set`): a run that
+//! stops half-way leaves the previous set whole.
 
 use super::{Merge, Timeline, TimelineRow, MERGE_COLUMNS, TIMELINE_COLUMNS};
-use crate::emit::report::write_atomically;
+use crate::emit::set::{self, Generation};
 use crate::emit::EmitError;
 use serde_json::Value;
 use std::io;
@@ -76,8 +76,19 @@ pub fn timeline_jsonl(rows: &[TimelineRow]) -> io::Result<Vec<u8>> {
 }
 
 /// Writes timeline.csv, timeline.jsonl and timeline_merges.csv into `dir` (created if
-/// missing).
+/// missing), as a set of their own that keeps the folder's other outputs
+/// ([`set::write_alone`]).
 pub fn write(dir: &Path, timeline: &Timeline, raw_csv: bool) -> Result<(), EmitError> {
+    set::write_alone(dir, |set| write_into(set, timeline, raw_csv))
+}
+
+/// Writes timeline.csv, timeline.jsonl and timeline_merges.csv into the set being written.
+pub fn write_into(
+    set: &mut Generation,
+    timeline: &Timeline,
+    raw_csv: bool,
+) -> Result<(), EmitError> {
+    let dir = set.dir().to_path_buf();
     let err = |name: &str| {
         let path = dir.join(name);
         move |source| EmitError { path, source }
@@ -85,9 +96,9 @@ pub fn write(dir: &Path, timeline: &Timeline, raw_csv: bool) -> Result<(), EmitE
     let csv = timeline_csv(&timeline.rows, raw_csv).map_err(err(TIMELINE_CSV))?;
     let jsonl = timeline_jsonl(&timeline.rows).map_err(err(TIMELINE_JSONL))?;
     let merges = merges_csv(&timeline.merges, raw_csv).map_err(err(TIMELINE_MERGES_CSV))?;
-    write_atomically(&dir.join(TIMELINE_CSV), &csv)?;
-    write_atomically(&dir.join(TIMELINE_JSONL), &jsonl)?;
-    write_atomically(&dir.join(TIMELINE_MERGES_CSV), &merges)
+    set.write(TIMELINE_CSV, &csv)?;
+    set.write(TIMELINE_JSONL, &jsonl)?;
+    set.write(TIMELINE_MERGES_CSV, &merges)
 }
 
 #[cfg(test)]

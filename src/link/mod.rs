@@ -40,6 +40,7 @@
 //! merges file says how alike they were.
 
 pub mod files;
+pub mod input;
 pub mod similarity;
 
 use serde::{Deserialize, Serialize};

@@ -5,8 +5,7 @@
 //! The doc needs LibreOffice: with `soffice` on PATH it is read like the docx it was saved
 //! from; without it the attachment is reported `needs LibreOffice` (a warning).
 
-
-
+use crate::support::{Reply, Server};
 use minsheng::config::{FetchConfig, ScrapeOptions};
 use minsheng::extract::convert::find_soffice;
 use minsheng::record::{AttachmentOutcome, PageReport};
@@ -15,7 +14,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use crate::support::{Reply, Server};
 
 fn fixture(name: &str) -> Vec<u8> {
     fs::read(

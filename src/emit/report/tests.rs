@@ -158,7 +158,7 @@ fn write_puts_report_html_in_the_folder() {
     )]);
     let path = write(dir.path(), &[], &t).unwrap();
     assert_eq!(path, dir.path().join(REPORT_HTML));
-    let html = fs::read_to_string(path).unwrap();
+    let html = std::fs::read_to_string(path).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.ends_with("</html>\n"));
 }
