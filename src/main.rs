@@ -22,6 +22,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A crawl holds a connection per host it is fetching and the store's files besides;
+    // systemd starts a service with a soft limit of 1,024. Raised to the hard limit, which
+    // the operator sets (`LimitNOFILE=`); where it cannot be raised, the run goes on as is.
+    #[cfg(unix)]
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     match cli.command {
         Command::Scrape(args) => commands::scrape::main(args),
         Command::Crawl(args) => commands::crawl::main(args, &stop_on_signals()),
