@@ -9,12 +9,12 @@
 //!
 //! Why the tree is the same as scraper's (and a browser's): the same html5ever tree builder,
 //! with the same options, makes every decision — implied `<tbody>`, misnested tags, the
-//! adoption agency, foster-parented table text — and the sink in `sink.rs` carries those decisions out the
-//! way scraper's does: adjacent text is merged into one node, a `<template>`'s content hangs
-//! under a fragment node inside the template element, attributes repeated on a second
-//! `<html>`/`<body>` tag are added only when missing. What it drops: comment text (a comment
-//! stays as an empty node, so the text on either side of it stays two nodes, as in scraper),
-//! the doctype and the quirks mode, which nothing downstream reads.
+//! adoption agency, foster-parented table text — and the sink in `sink.rs` carries those
+//! decisions out the way scraper's does: adjacent text is merged into one node, a
+//! `<template>`'s content hangs under a fragment node inside the template element, attributes
+//! repeated on a second `<html>`/`<body>` tag are added only when missing. What it drops:
+//! comment text (a comment stays as an empty node, so the text on either side of it stays two
+//! nodes, as in scraper), the doctype and the quirks mode, which nothing downstream reads.
 //! `tests/it/dom_matches_scraper.rs` checks the two trees are equal on every fixture and fuzz input.
 //!
 //! ```
