@@ -22,13 +22,15 @@
 //! robots.txt). One thread drives every fetch (a current-thread runtime: the async side only
 //! waits and moves bytes, and a second thread there cost more in wake-ups than it gave). Each
 //! response is judged away from it: hashing and parsing on worker threads, one per core
-//! (`verdict::prejudge_article` and `verdict::extract_article`, `columns::judge_list`; a small article that
-//! hashes as before is judged on the
-//! spot); the verdict is then written by the store's one
-//! writer thread ([`writer`]), which commits every save waiting at that moment together, and
-//! the task hears its result only after that commit. Reading a page's state before its fetch
-//! is a quick indexed read on a read-only connection, which never waits for the writer. So
-//! waiting never spins, and neither a parse nor a commit holds up a fetch.
+//! (`verdict::prejudge_article` and `verdict::extract_article`, `columns::judge_list`; a small
+//! article that hashes as before is judged on the spot); the verdict is then written by the
+//! store's one writer thread ([`writer`]), which commits every save waiting at that moment
+//! together, and the task hears its result only after that commit. Reading a page's state
+//! before its fetch is a quick indexed read on a read-only connection, which never waits for
+//! the writer. So waiting never spins, and neither a parse nor a commit holds up a fetch. The
+//! run is wired here (`run_until`); its shared state and counting are in `run.rs`, the article
+//! side in `article.rs`, the attachment side in `attachment.rs`, the judging in `verdict.rs`,
+//! the lists in `columns.rs`.
 
 mod article;
 mod attachment;
