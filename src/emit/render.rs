@@ -102,7 +102,7 @@ pub struct Rendered {
     /// Records in `csv` and `jsonl`.
     pub records: usize,
     /// The records as the JSON values of `jsonl`, when asked for ([`render_with`]): for the
-    /// outputs made from all of them ([`Derived`]).
+    /// outputs made from all of them ([`super::Derived`]).
     pub values: Vec<Value>,
 }
 
@@ -161,9 +161,9 @@ fn without_controls<'a>(
     Ok(Cow::Owned(clean))
 }
 
-/// Renders `page` for [`Output::write_rendered`]: the same bytes [`Output::write_page`]
-/// writes. Control characters other than tab and newline are removed from every string
-/// first, so the three files agree.
+/// Renders `page` for [`super::Output::write_rendered`]: the same bytes
+/// [`super::Output::write_page`] writes. Control characters other than tab and newline are
+/// removed from every string first, so the three files agree.
 pub fn render(page: &PageReport, format: CsvFormat) -> Result<Rendered, RenderError> {
     render_with(page, format, false)
 }

@@ -65,7 +65,7 @@ pub struct Progress<'a> {
     pub done: usize,
     pub total: usize,
     /// The page just written, when it has an error: its name and the reason (a warning when
-    /// [`pipeline::is_warning`] says so: read on another machine, not a failure).
+    /// [`crate::pipeline::is_warning`] says so: read on another machine, not a failure).
     pub failed: Option<(&'a str, &'a str)>,
 }
 
