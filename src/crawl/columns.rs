@@ -10,9 +10,12 @@
 
 use super::config::SourceConfig;
 use super::lists::{self, Filter, ListPage, Listing, NextPage};
-use super::{lock_ignoring_poison, pipeline, request, snapshot, Checked, Failure, Run};
+use super::lock_ignoring_poison;
+use super::run::Run;
+use super::verdict::{request, snapshot, Checked, Failure};
 use crate::decode;
 use crate::fetch::{FetchError, Fetched, Request};
+use crate::pipeline;
 use crate::pipeline::sha256_hex;
 use crate::sanitize::Escaped;
 use crate::store::{PageKind, PageState, Snapshot, Store, StoreError};

@@ -35,10 +35,13 @@
 //! assert_eq!(doc.tables[0].grid.rows[5][1].rowspan, 2); // … and continue
 //! ```
 
-use super::grid::{Cell, Grid, GridError, MAX_CELLS};
+mod layout;
+
+use super::grid::{Grid, GridError};
 use super::sheet::{declared_size, is_encrypted_package, split_margins, title_among, Margins};
 use super::text::{collapse_whitespace, push_break, push_raw};
 use super::Preceded;
+use layout::{build_grid, Merge, RawCell, RawRow};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
 use quick_xml::Reader;
@@ -148,30 +151,6 @@ pub fn read_docx_with(bytes: &[u8], limits: &DocxLimits) -> Result<DocxDocument,
     let xml = std::str::from_utf8(&xml)
         .map_err(|e| corrupt(format!("word/document.xml is not UTF-8 ({e})")))?;
     parse_document(xml, limits)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Merge {
-    None,
-    Restart,
-    Continue,
-}
-
-/// A `w:tc` as written.
-struct RawCell {
-    raw: String,
-    paragraphs: usize,
-    span: usize,
-    vmerge: Merge,
-    hmerge_continue: bool,
-}
-
-/// A `w:tr` as written.
-#[derive(Default)]
-struct RawRow {
-    before: usize,
-    after: usize,
-    cells: Vec<RawCell>,
 }
 
 /// A table being read.
@@ -504,100 +483,4 @@ impl Walk<'_> {
             Err(problem) => table.problem = Some(problem),
         }
     }
-}
-
-/// One merged range being laid out.
-struct Region {
-    top: usize,
-    left: usize,
-    rowspan: usize,
-    colspan: usize,
-    text: String,
-}
-
-/// The rows of a Word table as a grid: spans laid out, vertical merges joined.
-fn build_grid(rows: Vec<RawRow>) -> Result<Grid, GridError> {
-    let width = rows
-        .iter()
-        .map(|row| {
-            row.cells
-                .iter()
-                .fold(row.before.saturating_add(row.after), |w, c| {
-                    w.saturating_add(c.span)
-                })
-        })
-        .max()
-        .unwrap_or(0);
-    let cells = width.saturating_mul(rows.len());
-    if cells > MAX_CELLS {
-        return Err(GridError::TooLarge { cells });
-    }
-    let mut regions: Vec<Region> = Vec::new();
-    let mut slots: Vec<Vec<Option<usize>>> = vec![vec![None; width]; rows.len()];
-    for (r, row) in rows.into_iter().enumerate() {
-        let mut c = row.before;
-        for cell in row.cells {
-            let span = cell.span;
-            let above = (r > 0).then(|| slots[r - 1][c]).flatten();
-            let previous = (c > 0).then(|| slots[r][c - 1]).flatten();
-            let joined = match (cell.vmerge, above, cell.hmerge_continue, previous) {
-                (Merge::Continue, Some(i), _, _)
-                    if regions[i].left == c && regions[i].top + regions[i].rowspan == r =>
-                {
-                    regions[i].rowspan += 1;
-                    Some(i)
-                }
-                (_, _, true, Some(i)) if regions[i].top == r => {
-                    regions[i].colspan += span;
-                    Some(i)
-                }
-                _ => None,
-            };
-            let index = joined.unwrap_or_else(|| {
-                regions.push(Region {
-                    top: r,
-                    left: c,
-                    rowspan: 1,
-                    colspan: span,
-                    text: collapse_whitespace(&cell.raw),
-                });
-                regions.len() - 1
-            });
-            for slot in slots[r].iter_mut().skip(c).take(span) {
-                *slot = Some(index);
-            }
-            c += span;
-        }
-    }
-    let rows = slots
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|slot| match slot {
-                    Some(i) => {
-                        let region = &regions[i];
-                        Cell {
-                            text: region.text.clone(),
-                            is_th: false,
-                            origin: Some((region.top, region.left)),
-                            rowspan: region.rowspan,
-                            colspan: region.colspan,
-                        }
-                    }
-                    None => Cell {
-                        text: String::new(),
-                        is_th: false,
-                        origin: None,
-                        rowspan: 1,
-                        colspan: 1,
-                    },
-                })
-                .collect()
-        })
-        .collect();
-    Ok(Grid {
-        caption: None,
-        holds_tables: false,
-        rows,
-    })
 }

@@ -1,6 +1,7 @@
 //! The tree against html5ever's decisions, one behaviour a test.
 
 use super::*;
+use html5ever::local_name;
 
 /// The tree under the document node in one line: `name[attr=value](children)`, text in
 /// quotes, `#comment`, and `#contents` for a template's content.
