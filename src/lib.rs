@@ -29,3 +29,4 @@ pub mod sanitize;
 pub mod scrape;
 pub mod sniff;
 pub mod store;
+mod workers;

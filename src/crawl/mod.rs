@@ -45,7 +45,6 @@ mod run;
 mod stop;
 mod summary;
 mod verdict;
-mod workers;
 pub mod writer;
 
 pub use commands::{export_current, reparse, reparse_as, reparse_with, ReparseSummary};
@@ -130,7 +129,7 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
         reader: Arc::new(Mutex::new(reader)),
         writer: writer::Writer::start(store)?,
         db: db.clone(),
-        workers: workers::Workers::start(parallelism).map_err(|e| {
+        workers: crate::workers::Workers::start(parallelism).map_err(|e| {
             CrawlError::Runtime(format!("cannot start the CPU worker threads: {e}"))
         })?,
         summary: Mutex::new(Summary {

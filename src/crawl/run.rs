@@ -5,10 +5,11 @@
 
 use super::config::SourceConfig;
 use super::verdict::Outcome;
-use super::{lock_ignoring_poison, workers, writer, SourceSummary, Summary};
+use super::{lock_ignoring_poison, writer, SourceSummary, Summary};
 use crate::fetch::Fetcher;
 use crate::sanitize::Escaped;
 use crate::store::{PageState, Store, StoreError};
+use crate::workers;
 use indicatif::ProgressBar;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

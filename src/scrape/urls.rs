@@ -8,10 +8,10 @@ use crate::extract::links::AttachmentLink;
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::pipeline::{self, Source};
 use crate::record::{AttachmentReport, PageReport, SourceFormat};
+use crate::workers::Workers;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 /// Each URL input's background job, by input position.
@@ -63,12 +63,15 @@ impl UrlJobs {
             .build()
             .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
         let fetcher = Fetcher::new(&opts.fetch).map_err(|e| e.reason())?;
-        let parse_slots = Arc::new(Semaphore::new(opts.parse_threads.max(1)));
+        let workers = Arc::new(
+            Workers::start(opts.parse_threads.max(1))
+                .map_err(|e| format!("cannot start the parser threads: {e}"))?,
+        );
         let jobs = urls
             .into_iter()
             .map(|(i, url)| {
                 let job =
-                    fetch_and_process(fetcher.clone(), url, parse_slots.clone(), opts.attachments);
+                    fetch_and_process(fetcher.clone(), url, workers.clone(), opts.attachments);
                 (i, runtime.spawn(job))
             })
             .collect();
@@ -132,7 +135,7 @@ impl UrlJobs {
 async fn fetch_and_process(
     fetcher: Fetcher,
     url: String,
-    parse_slots: Arc<Semaphore>,
+    workers: Arc<Workers>,
     attachments: bool,
 ) -> Vec<PageReport> {
     let fetched = match fetcher.fetch(Request::new(url.clone())).await {
@@ -148,28 +151,29 @@ async fn fetch_and_process(
         http_status: Some(fetched.status),
         ..Source::default()
     };
-    let parsed = parse(&parse_slots, move || {
-        let report = pipeline::process(&source);
-        let links = if attachments {
-            pipeline::attachment_links(&source)
-        } else {
-            Vec::new()
-        };
-        (report, links)
-    })
-    .await;
+    let parsed = workers
+        .run(move || {
+            let report = pipeline::process(&source);
+            let links = if attachments {
+                pipeline::attachment_links(&source)
+            } else {
+                Vec::new()
+            };
+            (report, links)
+        })
+        .await;
     let (mut article, links) = match parsed {
-        Ok(parsed) => parsed,
-        Err(e) => {
+        Some(parsed) => parsed,
+        None => {
             return vec![PageReport::failed(
                 url,
-                format!("internal error while parsing: {e}"),
+                "internal error while parsing: the parser panicked".to_string(),
             )]
         }
     };
     let mut reports = Vec::with_capacity(links.len() + 1);
     for link in links {
-        let report = fetch_attachment(&fetcher, &parse_slots, &article, &link).await;
+        let report = fetch_attachment(&fetcher, &workers, &article, &link).await;
         article.attachments.push(AttachmentReport {
             url: link.url.clone(),
             link_text: link.link_text.clone(),
@@ -194,19 +198,10 @@ async fn fetch_and_process(
     reports
 }
 
-/// Runs `job` on a blocking thread once a parse slot is free.
-async fn parse<T: Send + 'static>(
-    slots: &Semaphore,
-    job: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, tokio::task::JoinError> {
-    let _slot = slots.acquire().await.ok();
-    tokio::task::spawn_blocking(job).await
-}
-
 /// Fetches and reads one attachment of `article`.
 async fn fetch_attachment(
     fetcher: &Fetcher,
-    parse_slots: &Semaphore,
+    workers: &Workers,
     article: &PageReport,
     link: &AttachmentLink,
 ) -> PageReport {
@@ -236,12 +231,13 @@ async fn fetch_attachment(
         article_published_at: article.published_at.clone(),
         ..Source::default()
     };
-    parse(parse_slots, move || pipeline::process(&source))
+    workers
+        .run(move || pipeline::process(&source))
         .await
-        .unwrap_or_else(|e| {
+        .unwrap_or_else(|| {
             with_article(PageReport::failed(
                 link.url.clone(),
-                format!("internal error while parsing: {e}"),
+                "internal error while parsing: the parser panicked".to_string(),
             ))
         })
 }

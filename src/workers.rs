@@ -1,5 +1,6 @@
-//! The crawl's CPU slots: one thread per core, started with the run, that hash and parse
-//! responses away from the thread driving the fetches.
+//! The CPU slots of a run: a fixed set of threads (one per core by default), started with the
+//! run, that hash and parse responses away from the threads driving the fetches. `crawl` and
+//! `scrape URL…` both parse on them.
 //!
 //! tokio's blocking pool, which did this before (under a semaphore of one permit per core),
 //! starts a new thread whenever no idle one is ready at that instant — and a thread that
@@ -14,14 +15,14 @@ use std::thread::JoinHandle;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The worker threads of one run; dropping it waits for the jobs already given.
-pub struct Workers {
+pub(crate) struct Workers {
     jobs: Option<mpsc::Sender<Job>>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl Workers {
     /// Starts `count` threads (at least one).
-    pub fn start(count: usize) -> std::io::Result<Workers> {
+    pub(crate) fn start(count: usize) -> std::io::Result<Workers> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         let threads = (0..count.max(1))
@@ -39,7 +40,7 @@ impl Workers {
     }
 
     /// Runs `job` on a worker thread and returns what it returned; None when it panicked.
-    pub async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Option<T> {
@@ -57,7 +58,9 @@ impl Workers {
 /// hears None) and the thread goes on with the next.
 fn work(queue: &Mutex<mpsc::Receiver<Job>>) {
     loop {
-        let next = super::lock_ignoring_poison(queue).recv();
+        // A poisoned lock only means another worker panicked while holding it; the queue
+        // itself is intact.
+        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
         match next {
             Ok(job) => {
                 let _ = catch_unwind(AssertUnwindSafe(job));
