@@ -27,7 +27,6 @@ pub use render::{csv_field, csv_fields, render, render_with, CsvFormat, RenderEr
 use serde_json::Value;
 pub use set::{current_manifest, StoreOrigin};
 use set::{Generation, Manifest, Step};
-use std::fmt;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -74,19 +73,13 @@ pub const RECORDS_JSONL: &str = "records.jsonl";
 pub const PAGES_JSON: &str = "pages.json";
 
 /// A failure to write the outputs, with the file it concerns.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
 pub struct EmitError {
     pub path: PathBuf,
+    #[source]
     pub source: io::Error,
 }
-
-impl fmt::Display for EmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot write {}: {}", self.path.display(), self.source)
-    }
-}
-
-impl std::error::Error for EmitError {}
 
 /// The outputs being written: a new generation of the folder's set ([`set`]), which replaces
 /// the previous one whole in [`Output::finish`], or not at all.

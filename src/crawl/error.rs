@@ -5,7 +5,6 @@ use super::config::ConfigError;
 use super::export::ExportError;
 use crate::fetch::FetchError;
 use crate::store::StoreError;
-use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,23 +12,29 @@ use std::process::ExitCode;
 pub const EXIT_LOCKED: u8 = 3;
 
 /// Why a crawl, export or reparse could not run or finish.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
+    #[error(transparent)]
     Config(ConfigError),
     /// Another run holds the lock; `holder` is what it wrote there (its process id).
-    Locked {
-        lock: PathBuf,
-        holder: String,
-    },
+    #[error(
+        "another minsheng run (pid {}) holds {}; not starting a second one on the same store",
+        if holder.is_empty() { "unknown" } else { holder },
+        lock.display()
+    )]
+    Locked { lock: PathBuf, holder: String },
     /// `export` / `reparse` on a store that does not exist.
+    #[error("{}: no store here; run `minsheng crawl --db {}` first", .0.display(), .0.display())]
     NoStore(PathBuf),
-    Lock {
-        lock: PathBuf,
-        reason: String,
-    },
+    #[error("cannot lock {}: {reason}", lock.display())]
+    Lock { lock: PathBuf, reason: String },
+    #[error(transparent)]
     Fetcher(FetchError),
-    Store(StoreError),
-    Export(ExportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("{0}")]
     Runtime(String),
 }
 
@@ -43,43 +48,25 @@ impl CrawlError {
     }
 }
 
-impl fmt::Display for CrawlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CrawlError::Config(e) => write!(f, "{e}"),
-            CrawlError::Locked { lock, holder } => write!(
-                f,
-                "another minsheng run (pid {}) holds {}; not starting a second one on the same store",
-                if holder.is_empty() { "unknown" } else { holder },
-                lock.display()
-            ),
-            CrawlError::NoStore(path) => write!(
-                f,
-                "{}: no store here; run `minsheng crawl --db {}` first",
-                path.display(),
-                path.display()
-            ),
-            CrawlError::Lock { lock, reason } => {
-                write!(f, "cannot lock {}: {reason}", lock.display())
-            }
-            CrawlError::Fetcher(e) => write!(f, "{e}"),
-            CrawlError::Store(e) => write!(f, "{e}"),
-            CrawlError::Export(e) => write!(f, "{e}"),
-            CrawlError::Runtime(reason) => write!(f, "{reason}"),
-        }
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::EmitError;
+    use std::error::Error as _;
+    use std::io;
 
-impl std::error::Error for CrawlError {}
-
-impl From<StoreError> for CrawlError {
-    fn from(e: StoreError) -> Self {
-        CrawlError::Store(e)
-    }
-}
-
-impl From<ExportError> for CrawlError {
-    fn from(e: ExportError) -> Self {
-        CrawlError::Export(e)
+    #[test]
+    fn a_wrapped_error_reads_as_itself_and_hands_on_its_source() {
+        let emit = EmitError {
+            path: "/out/records.csv".into(),
+            source: io::Error::new(io::ErrorKind::StorageFull, "No space left on device"),
+        };
+        let e = CrawlError::from(ExportError::from(emit));
+        assert_eq!(
+            e.to_string(),
+            "cannot write /out/records.csv: No space left on device"
+        );
+        let source = e.source().unwrap().downcast_ref::<io::Error>().unwrap();
+        assert_eq!(source.kind(), io::ErrorKind::StorageFull);
     }
 }

@@ -25,7 +25,6 @@ use crate::record::PageReport;
 use crate::sanitize;
 use crate::store::{Store, StoreError};
 use serde_json::Value;
-use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -33,12 +32,25 @@ pub const HISTORY_CSV: &str = "records_history.csv";
 pub const HISTORY_JSONL: &str = "records_history.jsonl";
 
 /// Why the outputs could not be written.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    Store(StoreError),
-    Emit(EmitError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Emit(#[from] EmitError),
     /// The folder holds outputs of a later state of this same store: the store went back (a
     /// lost or damaged -wal file, a restored backup). Writing would put less over more.
+    #[error(
+        "{}: these outputs ({records} record(s)) were written from generation {written} \
+         of the store {}, which is now at generation {now}: the store has lost changes \
+         (a deleted or damaged {}-wal file, or an older copy put back). Nothing was \
+         written. Restore the store from a backup, or, to keep what it holds now, move \
+         {} away and run again",
+        out.display(),
+        store.display(),
+        store.display(),
+        out.display()
+    )]
     StoreWentBack {
         out: PathBuf,
         store: PathBuf,
@@ -46,47 +58,6 @@ pub enum ExportError {
         now: i64,
         records: usize,
     },
-}
-
-impl fmt::Display for ExportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ExportError::Store(e) => e.fmt(f),
-            ExportError::Emit(e) => e.fmt(f),
-            ExportError::StoreWentBack {
-                out,
-                store,
-                written,
-                now,
-                records,
-            } => write!(
-                f,
-                "{}: these outputs ({records} record(s)) were written from generation {written} \
-                 of the store {}, which is now at generation {now}: the store has lost changes \
-                 (a deleted or damaged {}-wal file, or an older copy put back). Nothing was \
-                 written. Restore the store from a backup, or, to keep what it holds now, move \
-                 {} away and run again",
-                out.display(),
-                store.display(),
-                store.display(),
-                out.display()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ExportError {}
-
-impl From<StoreError> for ExportError {
-    fn from(e: StoreError) -> Self {
-        ExportError::Store(e)
-    }
-}
-
-impl From<EmitError> for ExportError {
-    fn from(e: EmitError) -> Self {
-        ExportError::Emit(e)
-    }
 }
 
 /// What was written.

@@ -8,7 +8,7 @@ use super::verdict::Outcome;
 use super::{lock_ignoring_poison, writer, SourceSummary, Summary};
 use crate::fetch::Fetcher;
 use crate::sanitize::Escaped;
-use crate::store::{PageState, Store, StoreError};
+use crate::store::{PageState, Store, StoreError, StoreErrorKind};
 use crate::workers;
 use indicatif::ProgressBar;
 use std::collections::{HashMap, HashSet};
@@ -58,10 +58,13 @@ impl Run {
         what: impl FnOnce() -> String,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.workers.run(job).await.ok_or_else(|| StoreError {
-            path: self.db.clone(),
-            context: what(),
-            reason: "the job panicked (a bug: please report it with the page)".into(),
+        self.workers.run(job).await.ok_or_else(|| {
+            StoreError::new(
+                &self.db,
+                what(),
+                StoreErrorKind::Other,
+                "the job panicked (a bug: please report it with the page)",
+            )
         })
     }
 

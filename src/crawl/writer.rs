@@ -15,7 +15,7 @@
 //! alone and reported to its task; a commit that fails is reported to every task of the
 //! group, and none of its pages stays (the next run fetches them again).
 
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreErrorKind};
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -49,10 +49,8 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("minsheng-store".into())
             .spawn(move || commit_groups(store, queue))
-            .map_err(|e| StoreError {
-                path: path.clone(),
-                context: "cannot start the store's writer thread".into(),
-                reason: e.to_string(),
+            .map_err(|e| {
+                StoreError::caused_by(&path, "cannot start the store's writer thread", e)
             })?;
         Ok(Writer {
             jobs: Some(jobs),
@@ -86,16 +84,18 @@ impl Writer {
         match answer {
             Some(Ok(saved)) => saved,
             // The save went through but its group did not: say which page it was.
-            Some(Err(group)) => Err(StoreError {
-                path: group.path,
-                context: what(),
-                reason: format!("{}: {}", group.context, group.reason),
-            }),
-            None => Err(StoreError {
-                path: self.path.clone(),
-                context: what(),
-                reason: "the store's writer thread stopped".into(),
-            }),
+            Some(Err(group)) => Err(StoreError::described(
+                group.path.clone(),
+                what(),
+                format!("{}: {}", group.context, group.reason),
+                group,
+            )),
+            None => Err(StoreError::new(
+                &self.path,
+                what(),
+                StoreErrorKind::Other,
+                "the store's writer thread stopped",
+            )),
         }
     }
 
@@ -107,11 +107,12 @@ impl Writer {
     }
 
     fn stopped(&self) -> StoreError {
-        StoreError {
-            path: self.path.clone(),
-            context: "cannot finish writing the store".into(),
-            reason: "the store's writer thread stopped".into(),
-        }
+        StoreError::new(
+            &self.path,
+            "cannot finish writing the store",
+            StoreErrorKind::Other,
+            "the store's writer thread stopped",
+        )
     }
 }
 
@@ -213,11 +214,12 @@ mod tests {
                 writer.write(
                     || "a save that fails".into(),
                     |store| -> Result<(), StoreError> {
-                        Err(StoreError {
-                            path: store.path().to_path_buf(),
-                            context: "cannot save".into(),
-                            reason: "disk full".into(),
-                        })
+                        Err(StoreError::new(
+                            store.path(),
+                            "cannot save",
+                            StoreErrorKind::Full,
+                            "disk full",
+                        ))
                     }
                 ),
                 writer.write(

@@ -10,7 +10,7 @@
 //! host a redirect leads to (the full URL, query included, used to go along).
 
 use super::dns::Pinned;
-use super::error::FetchError;
+use super::error::{FetchError, FetchErrorKind};
 use super::{Fetched, Request};
 use crate::config::FetchConfig;
 use futures_util::StreamExt;
@@ -32,8 +32,13 @@ fn tls() -> Result<rustls::ClientConfig, FetchError> {
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_platform_verifier())
-        .map_err(|e| FetchError::Config {
-            reason: format!("TLS set-up: {e}"),
+        .map_err(|e| {
+            FetchError::new(
+                "",
+                FetchErrorKind::Config {
+                    reason: format!("TLS set-up: {e}"),
+                },
+            )
         })?
         .with_no_client_auth();
     Ok(config)
@@ -53,7 +58,7 @@ pub(crate) fn build(config: &FetchConfig, dns: Pinned) -> Result<reqwest::Client
         .brotli(true)
         .deflate(true)
         .build()
-        .map_err(|e| FetchError::Config { reason: causes(&e) })
+        .map_err(|e| FetchError::new("", FetchErrorKind::Config { reason: causes(&e) }))
 }
 
 /// What one request brought.
@@ -145,22 +150,26 @@ pub(crate) async fn get(
         return Ok(Answer::Done(fetched(Vec::new(), final_url)));
     }
     if !status.is_success() {
-        return Err(FetchError::Status {
-            url: req.url.clone(),
-            status: status.as_u16(),
-            retry_after: header(response.headers(), RETRY_AFTER.as_str()).and_then(|v| {
-                super::retry::parse_retry_after(&v, SystemTime::now(), config.backoff_max)
-            }),
-        });
+        return Err(FetchError::new(
+            req.url.clone(),
+            FetchErrorKind::Status {
+                status: status.as_u16(),
+                retry_after: header(response.headers(), RETRY_AFTER.as_str()).and_then(|v| {
+                    super::retry::parse_retry_after(&v, SystemTime::now(), config.backoff_max)
+                }),
+            },
+        ));
     }
     let (limit, truncate) = match purpose {
         Purpose::Page => {
             if let Some(content_type) = &content_type {
                 if clearly_not_html(content_type) {
-                    return Err(FetchError::NotHtml {
-                        url: req.url.clone(),
-                        content_type: content_type.clone(),
-                    });
+                    return Err(FetchError::new(
+                        req.url.clone(),
+                        FetchErrorKind::NotHtml {
+                            content_type: content_type.clone(),
+                        },
+                    ));
                 }
             }
             (config.max_body_bytes, false)
@@ -192,10 +201,7 @@ async fn read_body(
     // value here is the body's true size and a too-large one can be refused unread.
     if let Some(length) = response.content_length() {
         if length > limit && !truncate {
-            return Err(FetchError::TooLarge {
-                url: url.to_string(),
-                limit,
-            });
+            return Err(FetchError::new(url, FetchErrorKind::TooLarge { limit }));
         }
     }
     let mut body = Vec::with_capacity(
@@ -213,10 +219,7 @@ async fn read_body(
                 body.extend_from_slice(&chunk[..room.min(chunk.len())]);
                 break;
             }
-            return Err(FetchError::TooLarge {
-                url: url.to_string(),
-                limit,
-            });
+            return Err(FetchError::new(url, FetchErrorKind::TooLarge { limit }));
         }
         body.extend_from_slice(&chunk);
     }
@@ -269,17 +272,17 @@ fn classify(url: &str, e: reqwest::Error, config: &FetchConfig, timeout: Duratio
         } else {
             timeout
         };
-        return FetchError::Timeout { url, after };
+        return FetchError::new(url, FetchErrorKind::Timeout { after });
     }
     let reason = causes(&e);
     if e.is_connect() {
-        FetchError::Connect { url, reason }
+        FetchError::new(url, FetchErrorKind::Connect { reason })
     } else if e.is_decode() {
-        FetchError::Decode { url, reason }
+        FetchError::new(url, FetchErrorKind::Decode { reason })
     } else if e.is_body() || e.is_request() {
-        FetchError::Network { url, reason }
+        FetchError::new(url, FetchErrorKind::Network { reason })
     } else {
-        FetchError::Http { url, reason }
+        FetchError::new(url, FetchErrorKind::Http { reason })
     }
 }
 

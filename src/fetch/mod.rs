@@ -10,7 +10,7 @@
 //!   a class its source's start URL is in itself (a test site on 127.0.0.1 may redirect to
 //!   127.0.0.2; a site on the internet may not send us to 169.254.169.254 or 10.0.0.1). The
 //!   check is on the resolved addresses, and those very addresses are the ones connected to;
-//!   a refusal is [`FetchError::AddressRefused`], before anything is sent, never retried.
+//!   a refusal is [`FetchErrorKind::AddressRefused`], before anything is sent, never retried.
 //!   [`Fetcher::fetch`] takes the URL asked for as its own start URL (what `scrape` wants);
 //!   [`Fetcher::fetch_from`] is given the source's start URLs (what a crawl wants, for the
 //!   links it found);
@@ -51,7 +51,7 @@ mod retry;
 mod robots;
 
 pub use address::{classify, AddressClass};
-pub use error::FetchError;
+pub use error::{FetchError, FetchErrorKind};
 
 use crate::config::FetchConfig;
 use address::{Allowed, Policy};
@@ -203,23 +203,19 @@ impl Fetcher {
             Some(Host::Ipv6(ip)) => return Ok(Arc::from([IpAddr::V6(ip)])),
             Some(Host::Domain(name)) => name,
             None => {
-                return Err(FetchError::InvalidUrl {
-                    url: raw.to_string(),
-                    reason: "no host".to_string(),
-                })
+                return Err(FetchError::new(
+                    raw,
+                    FetchErrorKind::InvalidUrl {
+                        reason: "no host".to_string(),
+                    },
+                ))
             }
         };
         let after = self.inner.config.connect_timeout;
         match tokio::time::timeout(after, self.inner.dns.lookup(name)).await {
             Ok(Ok(ips)) => Ok(ips),
-            Ok(Err(reason)) => Err(FetchError::Connect {
-                url: raw.to_string(),
-                reason,
-            }),
-            Err(_) => Err(FetchError::Timeout {
-                url: raw.to_string(),
-                after,
-            }),
+            Ok(Err(reason)) => Err(FetchError::new(raw, FetchErrorKind::Connect { reason })),
+            Err(_) => Err(FetchError::new(raw, FetchErrorKind::Timeout { after })),
         }
     }
 
@@ -235,12 +231,14 @@ impl Fetcher {
             let class = self.inner.policy.class(*ip, port(url));
             if !allowed.contains(class) {
                 tracing::warn!(url = %url, address = %ip, ?class, "address refused");
-                return Err(FetchError::AddressRefused {
-                    url: raw.to_string(),
-                    host: url.host_str().unwrap_or_default().to_string(),
-                    address: *ip,
-                    class,
-                });
+                return Err(FetchError::new(
+                    raw,
+                    FetchErrorKind::AddressRefused {
+                        host: url.host_str().unwrap_or_default().to_string(),
+                        address: *ip,
+                        class,
+                    },
+                ));
             }
         }
         Ok(())
@@ -276,10 +274,14 @@ impl Fetcher {
                     ..Request::default()
                 }
             };
-            let redirected = |cause: FetchError, to: &str| FetchError::Redirected {
-                url: req.url.clone(),
-                to: to.to_string(),
-                cause: Box::new(cause),
+            let redirected = |cause: FetchError, to: &str| {
+                FetchError::new(
+                    req.url.clone(),
+                    FetchErrorKind::Redirected {
+                        to: to.to_string(),
+                        cause: Box::new(cause),
+                    },
+                )
             };
             let answer = match self.hop(allowed, &url, &hop, purpose, &mut clock).await {
                 Ok(answer) => answer,
@@ -295,20 +297,24 @@ impl Fetcher {
                 Answer::Redirect(location) => location,
             };
             if redirects >= config.max_redirects {
-                return Err(FetchError::TooManyRedirects {
-                    url: req.url.clone(),
-                    max: config.max_redirects,
-                });
+                return Err(FetchError::new(
+                    req.url.clone(),
+                    FetchErrorKind::TooManyRedirects {
+                        max: config.max_redirects,
+                    },
+                ));
             }
             url = match url.join(&location) {
                 Ok(next) => next,
                 Err(e) => {
                     // The server's text, escaped: it goes into messages and logs.
                     let location = location.escape_debug().to_string();
-                    let invalid = FetchError::InvalidUrl {
-                        url: location.clone(),
-                        reason: e.to_string(),
-                    };
+                    let invalid = FetchError::new(
+                        location.clone(),
+                        FetchErrorKind::InvalidUrl {
+                            reason: e.to_string(),
+                        },
+                    );
                     return Err(redirected(invalid, &location));
                 }
             };
@@ -331,8 +337,12 @@ impl Fetcher {
         clock: &mut Clock,
     ) -> Result<Answer, FetchError> {
         // A lookup that fails here is retried with the request's attempts below.
-        if let Err(e @ FetchError::AddressRefused { .. }) =
-            self.check_address(allowed, url, &req.url).await
+        if let Err(
+            e @ FetchError {
+                kind: FetchErrorKind::AddressRefused { .. },
+                ..
+            },
+        ) = self.check_address(allowed, url, &req.url).await
         {
             return Err(e);
         }
@@ -382,21 +392,25 @@ impl Fetcher {
             .await;
         match outcome {
             Ok(rules) if rules.allowed(url.as_str()) => Ok(()),
-            Ok(_) => Err(FetchError::Disallowed {
-                url: raw.to_string(),
-            }),
+            Ok(_) => Err(FetchError::new(raw, FetchErrorKind::Disallowed)),
             // The host cannot be reached at all: that, not robots.txt, is why the page
             // cannot be had, and the page's error says so.
             Err(
-                cause @ (FetchError::Connect { .. }
-                | FetchError::Timeout { .. }
-                | FetchError::OutOfTime { .. }
-                | FetchError::AddressRefused { .. }),
+                cause @ FetchError {
+                    kind:
+                        FetchErrorKind::Connect { .. }
+                        | FetchErrorKind::Timeout { .. }
+                        | FetchErrorKind::OutOfTime { .. }
+                        | FetchErrorKind::AddressRefused { .. },
+                    ..
+                },
             ) => Err(cause.clone().for_url(raw)),
-            Err(cause) => Err(FetchError::RobotsUnavailable {
-                url: raw.to_string(),
-                cause: Box::new(cause.clone()),
-            }),
+            Err(cause) => Err(FetchError::new(
+                raw,
+                FetchErrorKind::RobotsUnavailable {
+                    cause: Box::new(cause.clone()),
+                },
+            )),
         }
     }
 
@@ -453,10 +467,12 @@ impl Fetcher {
     ) -> Result<Answer, FetchError> {
         let config = &self.inner.config;
         if clock.left().is_zero() {
-            return Err(FetchError::OutOfTime {
-                url: req.url.clone(),
-                limit: config.max_url_time,
-            });
+            return Err(FetchError::new(
+                req.url.clone(),
+                FetchErrorKind::OutOfTime {
+                    limit: config.max_url_time,
+                },
+            ));
         }
         let checking = Instant::now();
         let checked = self.check_address(allowed, url, &req.url).await;
@@ -473,12 +489,15 @@ impl Fetcher {
         }
         drop(turn);
         match result {
-            Err(FetchError::Timeout { url, .. }) if timeout < config.timeout => {
-                Err(FetchError::OutOfTime {
-                    url,
+            Err(FetchError {
+                url,
+                kind: FetchErrorKind::Timeout { .. },
+            }) if timeout < config.timeout => Err(FetchError::new(
+                url,
+                FetchErrorKind::OutOfTime {
                     limit: config.max_url_time,
-                })
-            }
+                },
+            )),
             other => other,
         }
     }
@@ -496,24 +515,32 @@ fn host_key(url: &Url) -> String {
 
 /// Parses `raw` and refuses anything but http(s) with a host.
 fn parse_http_url(raw: &str) -> Result<Url, FetchError> {
-    let url = Url::parse(raw.trim()).map_err(|e| FetchError::InvalidUrl {
-        url: raw.to_string(),
-        reason: e.to_string(),
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        FetchError::new(
+            raw,
+            FetchErrorKind::InvalidUrl {
+                reason: e.to_string(),
+            },
+        )
     })?;
     match url.scheme() {
         "http" | "https" => {}
         scheme => {
-            return Err(FetchError::UnsupportedScheme {
-                url: raw.to_string(),
-                scheme: scheme.to_string(),
-            })
+            return Err(FetchError::new(
+                raw,
+                FetchErrorKind::UnsupportedScheme {
+                    scheme: scheme.to_string(),
+                },
+            ))
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(FetchError::InvalidUrl {
-            url: raw.to_string(),
-            reason: "no host".to_string(),
-        });
+        return Err(FetchError::new(
+            raw,
+            FetchErrorKind::InvalidUrl {
+                reason: "no host".to_string(),
+            },
+        ));
     }
     Ok(url)
 }
@@ -527,14 +554,19 @@ mod tests {
         assert!(parse_http_url("https://www.wencheng.gov.cn/a.html").is_ok());
         assert_eq!(
             parse_http_url("ftp://x.test/a").unwrap_err(),
-            FetchError::UnsupportedScheme {
-                url: "ftp://x.test/a".into(),
-                scheme: "ftp".into()
-            }
+            FetchError::new(
+                "ftp://x.test/a",
+                FetchErrorKind::UnsupportedScheme {
+                    scheme: "ftp".into()
+                }
+            )
         );
         assert!(matches!(
             parse_http_url("not a url"),
-            Err(FetchError::InvalidUrl { .. })
+            Err(FetchError {
+                kind: FetchErrorKind::InvalidUrl { .. },
+                ..
+            })
         ));
     }
 

@@ -11,7 +11,7 @@
 //! - 5xx, 429, connect errors, timeouts (after retries): unreachable, so complete disallow;
 //!   the error says why and `--ignore-robots` overrides.
 
-use super::error::FetchError;
+use super::error::{FetchError, FetchErrorKind};
 use super::Fetched;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -85,11 +85,13 @@ pub(crate) fn interpret(agent: &str, fetched: Result<Fetched, FetchError>) -> Ou
             Err(_) => Rules::AllowAll,
         })),
         // Through a redirect too: a robots.txt that redirects to a 404 is a missing one.
-        Err(e) => match e.innermost() {
-            FetchError::Status { status, .. } if (400..500).contains(status) && *status != 429 => {
+        Err(e) => match &e.innermost().kind {
+            FetchErrorKind::Status { status, .. }
+                if (400..500).contains(status) && *status != 429 =>
+            {
                 Ok(Arc::new(Rules::AllowAll))
             }
-            FetchError::TooManyRedirects { .. } => Ok(Arc::new(Rules::AllowAll)),
+            FetchErrorKind::TooManyRedirects { .. } => Ok(Arc::new(Rules::AllowAll)),
             _ => Err(e),
         },
     }
@@ -134,17 +136,21 @@ mod tests {
 
     #[test]
     fn missing_robots_allows_everything_but_a_server_error_disallows() {
-        let missing = Err(FetchError::Status {
-            url: "http://x.test/robots.txt".into(),
-            status: 404,
-            retry_after: None,
-        });
+        let missing = Err(FetchError::new(
+            "http://x.test/robots.txt",
+            FetchErrorKind::Status {
+                status: 404,
+                retry_after: None,
+            },
+        ));
         assert!(interpret("minsheng", missing).unwrap().allowed("/a"));
-        let broken = Err(FetchError::Status {
-            url: "http://x.test/robots.txt".into(),
-            status: 503,
-            retry_after: None,
-        });
+        let broken = Err(FetchError::new(
+            "http://x.test/robots.txt",
+            FetchErrorKind::Status {
+                status: 503,
+                retry_after: None,
+            },
+        ));
         assert!(interpret("minsheng", broken).is_err());
     }
 }

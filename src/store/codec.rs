@@ -13,15 +13,11 @@ pub(super) fn deflater() -> Compress {
 
 /// Turns any error met while doing `context` in the store at `path` into a [`StoreError`].
 /// It borrows, so it is `Copy`: one value serves every `?` of a transaction.
-pub(super) fn failing<'a, E: std::fmt::Display>(
+pub(super) fn failing<'a, E: std::error::Error + Send + Sync + 'static>(
     path: &'a Path,
     context: &'a str,
 ) -> impl Fn(E) -> StoreError + Copy + 'a {
-    move |e| StoreError {
-        path: path.to_path_buf(),
-        context: context.to_string(),
-        reason: e.to_string(),
-    }
+    move |e| StoreError::caused_by(path, context, e)
 }
 
 /// One zlib stream of `bytes`, with the store's compressor made or reset and reused.

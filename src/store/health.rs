@@ -15,7 +15,7 @@
 //!   crash while creating it never leaves such a file. (A store that lost only its latest
 //!   commits looks whole; the outputs' manifest catches that: `crawl::export`.)
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, StoreErrorKind};
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -33,12 +33,23 @@ fn advice(path: &Path) -> String {
 
 /// The store at `path` is unusable: what was found, and what to do.
 pub(super) fn damaged(path: &Path, found: String) -> StoreError {
-    StoreError {
-        path: path.to_path_buf(),
-        context: "the store is damaged".into(),
-        reason: format!("{found}; {}", advice(path)),
-    }
+    StoreError::new(
+        path,
+        DAMAGED,
+        StoreErrorKind::Corrupt,
+        format!("{found}; {}", advice(path)),
+    )
 }
+
+/// [`damaged`], found through SQLite's error `e` (kept as the source; the kind stays
+/// `Corrupt` whatever SQLite's code was).
+pub(super) fn damaged_by(path: &Path, found: String, e: rusqlite::Error) -> StoreError {
+    StoreError::described(path, DAMAGED, format!("{found}; {}", advice(path)), e)
+        .of_kind(StoreErrorKind::Corrupt)
+}
+
+/// The context of every "damaged store" error.
+const DAMAGED: &str = "the store is damaged";
 
 /// Refuses a database file that exists with data pages but holds none of the store's tables.
 pub(super) fn ensure_has_tables(conn: &Connection, path: &Path) -> Result<(), StoreError> {
@@ -48,7 +59,7 @@ pub(super) fn ensure_has_tables(conn: &Connection, path: &Path) -> Result<(), St
             [],
             |r| r.get(0),
         )
-        .map_err(|e| damaged(path, format!("SQLite cannot read it ({e})")))?;
+        .map_err(|e| damaged_by(path, format!("SQLite cannot read it ({e})"), e))?;
     if tables == 0 {
         return Err(damaged(
             path,
@@ -65,11 +76,11 @@ pub(super) fn ensure_has_tables(conn: &Connection, path: &Path) -> Result<(), St
 pub(super) fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let mut stmt = conn
         .prepare("PRAGMA quick_check")
-        .map_err(|e| damaged(path, format!("SQLite cannot check it ({e})")))?;
+        .map_err(|e| damaged_by(path, format!("SQLite cannot check it ({e})"), e))?;
     let problems: Vec<String> = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .and_then(|rows| rows.collect())
-        .map_err(|e| damaged(path, format!("SQLite cannot check it ({e})")))?;
+        .map_err(|e| damaged_by(path, format!("SQLite cannot check it ({e})"), e))?;
     if problems.len() == 1 && problems[0] == "ok" {
         return Ok(());
     }

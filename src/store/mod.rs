@@ -26,12 +26,14 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Params};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod error;
 mod health;
+
+pub use error::{StoreError, StoreErrorKind};
 
 use codec::*;
 use schema::*;
@@ -40,11 +42,7 @@ use schema::*;
 /// store (and the same lock, see `crawl::lock_store`). The folder is created when missing;
 /// a store file not there yet is named inside the folder's canonical path.
 pub fn canonical_store_path(path: &Path) -> Result<PathBuf, StoreError> {
-    let fail = |context: String, e: std::io::Error| StoreError {
-        path: path.to_path_buf(),
-        context,
-        reason: e.to_string(),
-    };
+    let fail = |context: String, e: std::io::Error| StoreError::caused_by(path, context, e);
     if let Ok(real) = std::fs::canonicalize(path) {
         return Ok(real);
     }
@@ -60,35 +58,14 @@ pub fn canonical_store_path(path: &Path) -> Result<PathBuf, StoreError> {
         .map_err(|e| fail(format!("cannot resolve the folder {}", dir.display()), e))?;
     match path.file_name() {
         Some(name) => Ok(dir.join(name)),
-        None => Err(StoreError {
-            path: path.to_path_buf(),
-            context: "cannot use the store".into(),
-            reason: "the path names a folder, not a file".into(),
-        }),
+        None => Err(StoreError::new(
+            path,
+            "cannot use the store",
+            StoreErrorKind::Other,
+            "the path names a folder, not a file",
+        )),
     }
 }
-
-/// A store operation that failed: the database file, what was being done, and why.
-#[derive(Debug, Clone)]
-pub struct StoreError {
-    pub path: PathBuf,
-    pub context: String,
-    pub reason: String,
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}",
-            self.path.display(),
-            self.context,
-            self.reason
-        )
-    }
-}
-
-impl std::error::Error for StoreError {}
 
 /// Whether a URL is a column (list) page or an article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,11 +229,7 @@ impl Store {
         let err = |context: &str| {
             let path = path.to_path_buf();
             let context = context.to_string();
-            move |e: rusqlite::Error| StoreError {
-                path,
-                context,
-                reason: e.to_string(),
-            }
+            move |e: rusqlite::Error| StoreError::caused_by(path, context, e)
         };
         let existed = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
         let conn = Connection::open(path).map_err(err("cannot open the store"))?;
@@ -267,17 +240,18 @@ impl Store {
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| match existed {
-                true => health::damaged(path, format!("SQLite cannot read it ({e})")),
+                true => health::damaged_by(path, format!("SQLite cannot read it ({e})"), e),
                 false => err("cannot read the schema version")(e),
             })?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError {
-                path: path.to_path_buf(),
-                context: "cannot use the store".into(),
-                reason: format!(
+            return Err(StoreError::new(
+                path,
+                "cannot use the store",
+                StoreErrorKind::Other,
+                format!(
                     "it has schema version {version}, this minsheng knows {SCHEMA_VERSION}; use a newer minsheng"
                 ),
-            });
+            ));
         }
         if existed {
             health::ensure_has_tables(&conn, path)?;
@@ -356,11 +330,12 @@ impl Store {
 
     /// The error of a group that SQLite rolled back on its own.
     pub fn group_lost(&self) -> StoreError {
-        StoreError {
-            path: self.path.clone(),
-            context: "its transaction was rolled back by SQLite".into(),
-            reason: "the disk is full or an I/O error occurred".into(),
-        }
+        StoreError::new(
+            &self.path,
+            "its transaction was rolled back by SQLite",
+            StoreErrorKind::Io,
+            "the disk is full or an I/O error occurred",
+        )
     }
 
     /// Caps the database at `extra` pages more than it has now: saves past that fail as on a
@@ -400,11 +375,7 @@ impl Store {
     fn err(&self, context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> StoreError {
         let path = self.path.clone();
         let context = context.into();
-        move |e| StoreError {
-            path,
-            context,
-            reason: e.to_string(),
-        }
+        move |e| StoreError::caused_by(path, context, e)
     }
 }
 

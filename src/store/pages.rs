@@ -67,10 +67,13 @@ impl Store {
         else {
             return Ok(None);
         };
-        let bytes = decompress(&body).map_err(|e| StoreError {
-            path: self.path.clone(),
-            context: format!("cannot decompress the raw version {sha256} of {url}"),
-            reason: e.to_string(),
+        let bytes = decompress(&body).map_err(|e| {
+            StoreError::caused_by(
+                &self.path,
+                format!("cannot decompress the raw version {sha256} of {url}"),
+                e,
+            )
+            .of_kind(StoreErrorKind::Corrupt)
         })?;
         Ok(Some(Snapshot {
             url: url.to_string(),

@@ -216,10 +216,13 @@ impl Store {
         rows.into_iter()
             .map(|(url, report, error)| {
                 let report = match report {
-                    Some(text) => Some(serde_json::from_str(&text).map_err(|e| StoreError {
-                        path: self.path.clone(),
-                        context: format!("cannot read the stored report of {url}"),
-                        reason: e.to_string(),
+                    Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                        StoreError::caused_by(
+                            &self.path,
+                            format!("cannot read the stored report of {url}"),
+                            e,
+                        )
+                        .of_kind(StoreErrorKind::Corrupt)
                     })?),
                     None => None,
                 };
@@ -292,10 +295,9 @@ impl Store {
             .map_err(self.err("cannot read the record versions"))?;
         rows.into_iter()
             .map(|(record, valid_from, valid_to)| {
-                let record = serde_json::from_str(&record).map_err(|e| StoreError {
-                    path: self.path.clone(),
-                    context: "cannot read a stored record".into(),
-                    reason: e.to_string(),
+                let record = serde_json::from_str(&record).map_err(|e| {
+                    StoreError::caused_by(&self.path, "cannot read a stored record", e)
+                        .of_kind(StoreErrorKind::Corrupt)
                 })?;
                 Ok(RecordVersion {
                     record,

@@ -21,7 +21,7 @@ mod robots;
 mod scrape;
 
 use minsheng::config::{FetchConfig, ScrapeOptions};
-use minsheng::fetch::{FetchError, Fetcher, Request};
+use minsheng::fetch::{FetchError, FetchErrorKind, Fetcher, Request};
 use minsheng::record::PageReport;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -191,10 +191,10 @@ fn body_over_the_size_limit_is_refused() {
     let err = fetch_one(server.url("/big.html"), fetch).unwrap_err();
     assert_eq!(
         err,
-        FetchError::TooLarge {
-            url: server.url("/big.html"),
-            limit: 1000
-        }
+        FetchError::new(
+            server.url("/big.html"),
+            FetchErrorKind::TooLarge { limit: 1000 }
+        )
     );
     assert!(!err.is_retryable());
     assert_eq!(server.count("/big.html"), 1);
@@ -217,10 +217,10 @@ fn decompression_bomb_stops_at_the_limit_counted_after_decompression() {
     let err = fetch_one(server.url("/bomb.html"), fetch).unwrap_err();
     assert_eq!(
         err,
-        FetchError::TooLarge {
-            url: server.url("/bomb.html"),
-            limit: 1 << 20
-        }
+        FetchError::new(
+            server.url("/bomb.html"),
+            FetchErrorKind::TooLarge { limit: 1 << 20 }
+        )
     );
 }
 
@@ -237,7 +237,7 @@ fn corrupt_gzip_body_is_a_decode_error_and_not_retried() {
     );
     let err = fetch_one(server.url("/broken.html"), config()).unwrap_err();
     assert!(
-        matches!(&err, FetchError::Decode { url, .. } if *url == server.url("/broken.html")),
+        matches!(&err, FetchError { url, kind: FetchErrorKind::Decode { .. } } if *url == server.url("/broken.html")),
         "{err}"
     );
     assert!(!err.is_retryable());
@@ -266,10 +266,10 @@ fn redirect_loop_fails_after_max_redirects() {
     let err = fetch_one(server.url("/loop.html"), config()).unwrap_err();
     assert_eq!(
         err,
-        FetchError::TooManyRedirects {
-            url: server.url("/loop.html"),
-            max: 10
-        }
+        FetchError::new(
+            server.url("/loop.html"),
+            FetchErrorKind::TooManyRedirects { max: 10 }
+        )
     );
     assert!(!err.is_retryable());
     // The first request and ten redirects followed.
@@ -442,7 +442,16 @@ fn a_document_request_takes_any_content_type_that_a_page_request_refuses() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let fetcher = Fetcher::new(&config()).unwrap();
     let page = runtime.block_on(fetcher.fetch(Request::new(server.url("/attach/0/a.xlsx"))));
-    assert!(matches!(page, Err(FetchError::NotHtml { .. })), "{page:?}");
+    assert!(
+        matches!(
+            page,
+            Err(FetchError {
+                kind: FetchErrorKind::NotHtml { .. },
+                ..
+            })
+        ),
+        "{page:?}"
+    );
     let document = runtime
         .block_on(fetcher.fetch(Request {
             url: server.url("/attach/0/a.xlsx"),

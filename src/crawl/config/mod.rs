@@ -11,7 +11,6 @@
 use super::lists::json::JsonList;
 use crate::config::FetchConfig;
 use regex::Regex;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -118,23 +117,14 @@ impl Follow {
 }
 
 /// A config that cannot be used: the file, the 1-based line when known, and the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Display` is `PATH:LINE: reason`, or `PATH: reason` without a line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {reason}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
 pub struct ConfigError {
     pub path: PathBuf,
     pub line: Option<usize>,
     pub reason: String,
 }
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.reason),
-            None => write!(f, "{}: {}", self.path.display(), self.reason),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 mod parse;
 #[cfg(test)]

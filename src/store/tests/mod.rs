@@ -413,4 +413,5 @@ fn the_outputs_generation_moves_only_with_what_export_writes() {
     assert_eq!(store.exported_generation("/out").unwrap(), Some(5));
 }
 
+mod errors;
 mod migrations;

@@ -80,10 +80,12 @@ fn server_stalling_past_the_timeout_fails_with_a_timeout() {
     let err = fetch_one(server.url("/slow.html"), fetch).unwrap_err();
     assert_eq!(
         err,
-        FetchError::Timeout {
-            url: server.url("/slow.html"),
-            after: Duration::from_secs(1)
-        }
+        FetchError::new(
+            server.url("/slow.html"),
+            FetchErrorKind::Timeout {
+                after: Duration::from_secs(1)
+            }
+        )
     );
     assert!(err.is_retryable());
     assert_eq!(server.count("/slow.html"), 1);
@@ -99,7 +101,7 @@ fn closed_port_is_a_retryable_connect_error() {
     };
     let err = fetch_one(url.clone(), fetch).unwrap_err();
     assert!(
-        matches!(&err, FetchError::Connect { url: u, .. } if *u == url),
+        matches!(&err, FetchError { url: u, kind: FetchErrorKind::Connect { .. } } if *u == url),
         "{err}"
     );
     assert!(err.is_retryable());

@@ -15,9 +15,7 @@ fn robots_txt_disallowing_the_page_refuses_it_without_requesting_it() {
     let err = fetch_one(server.url("/private/a.html"), config()).unwrap_err();
     assert_eq!(
         err,
-        FetchError::Disallowed {
-            url: server.url("/private/a.html")
-        }
+        FetchError::new(server.url("/private/a.html"), FetchErrorKind::Disallowed)
     );
     assert_eq!(server.count("/private/a.html"), 0);
     assert_eq!(server.count("/robots.txt"), 1);
@@ -31,7 +29,7 @@ fn robots_txt_rules_for_minsheng_apply_to_minsheng() {
         Reply::robots("User-agent: minsheng\nDisallow: /\n\nUser-agent: *\nAllow: /\n"),
     );
     let err = fetch_one(server.url("/a.html"), config()).unwrap_err();
-    assert!(matches!(err, FetchError::Disallowed { .. }), "{err}");
+    assert!(matches!(err.kind, FetchErrorKind::Disallowed), "{err}");
 }
 
 #[test]

@@ -15,7 +15,7 @@
 use super::{config, fetch_one, gaps, seed_utf8};
 use crate::support::{ConnectTally, Reply, Seen, Server};
 use minsheng::config::FetchConfig;
-use minsheng::fetch::{AddressClass, FetchError, Fetcher, Request};
+use minsheng::fetch::{AddressClass, FetchError, FetchErrorKind, Fetcher, Request};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -35,7 +35,10 @@ fn public(site: &Server) -> FetchConfig {
 /// The cause of an error after a redirect, checking where the redirect led.
 fn after_redirect(err: FetchError, to: &str) -> FetchError {
     match err {
-        FetchError::Redirected { to: led, cause, .. } => {
+        FetchError {
+            kind: FetchErrorKind::Redirected { to: led, cause },
+            ..
+        } => {
             assert_eq!(led, to);
             *cause
         }
@@ -96,12 +99,14 @@ fn redirect_to_the_metadata_address_in_any_spelling_or_a_private_one_is_refused_
         let cause = after_redirect(err, to);
         assert_eq!(
             cause,
-            FetchError::AddressRefused {
-                url: to.to_string(),
-                host: Url::parse(to).unwrap().host_str().unwrap().to_string(),
-                address: address.parse().unwrap(),
-                class,
-            },
+            FetchError::new(
+                to,
+                FetchErrorKind::AddressRefused {
+                    host: Url::parse(to).unwrap().host_str().unwrap().to_string(),
+                    address: address.parse().unwrap(),
+                    class
+                }
+            ),
             "{location}"
         );
         // Refused, not retried: the redirecting page was asked for once.
@@ -123,7 +128,7 @@ fn connect_tally_sees_a_connection_that_is_allowed() {
     let start = [Url::parse("http://127.0.0.1/list.html").unwrap()];
     let err =
         block_on(fetcher.fetch_from(&start, Request::new(inside.url("/a.html")))).unwrap_err();
-    assert!(matches!(err, FetchError::Network { .. }), "{err}");
+    assert!(matches!(err.kind, FetchErrorKind::Network { .. }), "{err}");
     assert_eq!(inside.connections(), 1);
 }
 
@@ -136,8 +141,8 @@ fn public_site_redirecting_to_loopback_is_refused_without_a_connection() {
     let cause = after_redirect(err, &inside.url("/admin"));
     assert!(
         matches!(
-            cause,
-            FetchError::AddressRefused {
+            cause.kind,
+            FetchErrorKind::AddressRefused {
                 class: AddressClass::Loopback,
                 ..
             }
@@ -161,12 +166,14 @@ fn redirect_to_a_name_that_resolves_to_a_refused_address_is_refused_without_a_co
     let cause = after_redirect(err, &target);
     assert_eq!(
         cause,
-        FetchError::AddressRefused {
-            url: target.clone(),
-            host: "intranet.test".into(),
-            address: second_loopback(),
-            class: AddressClass::Loopback,
-        }
+        FetchError::new(
+            target.clone(),
+            FetchErrorKind::AddressRefused {
+                host: "intranet.test".into(),
+                address: second_loopback(),
+                class: AddressClass::Loopback
+            }
+        )
     );
     assert_eq!(
         cause.reason(),
@@ -191,7 +198,7 @@ fn name_with_one_refused_address_among_public_ones_is_refused() {
     let start = [Url::parse(&site.url("/list.html")).unwrap()];
     let err = block_on(fetcher.fetch_from(&start, Request::new(url))).unwrap_err();
     assert!(
-        matches!(&err, FetchError::AddressRefused { address, .. } if *address == second_loopback()),
+        matches!(&err.kind, FetchErrorKind::AddressRefused { address, .. } if *address == second_loopback()),
         "{err}"
     );
     assert!(site.requests().is_empty());
@@ -206,7 +213,7 @@ fn robots_txt_redirecting_to_the_metadata_address_is_refused_and_the_page_not_re
     );
     server.route("/a.html", Reply::html(seed_utf8(), "text/html"));
     let err = fetch_one(server.url("/a.html"), config()).unwrap_err();
-    let FetchError::RobotsUnavailable { cause, .. } = &err else {
+    let FetchErrorKind::RobotsUnavailable { cause } = &err.kind else {
         panic!("{err}");
     };
     let cause = after_redirect(
@@ -215,8 +222,8 @@ fn robots_txt_redirecting_to_the_metadata_address_is_refused_and_the_page_not_re
     );
     assert!(
         matches!(
-            cause,
-            FetchError::AddressRefused {
+            cause.kind,
+            FetchErrorKind::AddressRefused {
                 class: AddressClass::Metadata,
                 ..
             }
@@ -234,7 +241,10 @@ fn robots_txt_of_a_public_site_redirecting_inside_makes_no_connection() {
     site.route("/robots.txt", Reply::redirect(&inside.url("/robots.txt")));
     site.route("/a.html", Reply::html(seed_utf8(), "text/html"));
     let err = fetch_one(site.url("/a.html"), public(&site)).unwrap_err();
-    assert!(matches!(err, FetchError::RobotsUnavailable { .. }), "{err}");
+    assert!(
+        matches!(err.kind, FetchErrorKind::RobotsUnavailable { .. }),
+        "{err}"
+    );
     assert_eq!(inside.connections(), 0);
     assert_eq!(site.count("/a.html"), 0);
 }
@@ -265,7 +275,7 @@ fn link_found_on_a_public_list_page_to_an_internal_address_is_refused_unread() {
     for (link, class) in links {
         let err = block_on(fetcher.fetch_from(&start, Request::new(link.clone()))).unwrap_err();
         assert!(
-            matches!(&err, FetchError::AddressRefused { url, class: c, .. } if *url == link && *c == class),
+            matches!(&err, FetchError { url, kind: FetchErrorKind::AddressRefused { class: c, .. } } if *url == link && *c == class),
             "{link}: {err}"
         );
     }
@@ -321,9 +331,7 @@ fn cross_host_redirect_obeys_the_robots_txt_of_the_host_it_leads_to() {
     let cause = after_redirect(err, &b.url("/private/p.html"));
     assert_eq!(
         cause,
-        FetchError::Disallowed {
-            url: b.url("/private/p.html")
-        }
+        FetchError::new(b.url("/private/p.html"), FetchErrorKind::Disallowed)
     );
     assert_eq!(b.count("/robots.txt"), 1);
     assert_eq!(b.count("/private/p.html"), 0);
@@ -417,10 +425,12 @@ fn tarpit_dribbling_bytes_is_given_up_within_the_url_time_limit() {
     let took = started.elapsed();
     assert_eq!(
         err,
-        FetchError::OutOfTime {
-            url: server.url("/tarpit.html"),
-            limit: Duration::from_millis(1500)
-        }
+        FetchError::new(
+            server.url("/tarpit.html"),
+            FetchErrorKind::OutOfTime {
+                limit: Duration::from_millis(1500)
+            }
+        )
     );
     assert!(!err.is_retryable());
     // One full attempt (the 1 s timeout) and one cut to the half second left; four attempts
@@ -487,10 +497,12 @@ fn redirect_to_a_file_url_or_an_unparsable_location_is_not_followed() {
     let err = fetch_one(server.url("/file.html"), config()).unwrap_err();
     assert_eq!(
         after_redirect(err, "file:///etc/passwd"),
-        FetchError::UnsupportedScheme {
-            url: "file:///etc/passwd".into(),
-            scheme: "file".into()
-        }
+        FetchError::new(
+            "file:///etc/passwd",
+            FetchErrorKind::UnsupportedScheme {
+                scheme: "file".into()
+            }
+        )
     );
     let err = fetch_one(server.url("/broken.html"), config()).unwrap_err();
     assert_eq!(
