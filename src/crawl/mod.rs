@@ -98,7 +98,7 @@ pub fn run(opts: &CrawlOptions) -> Result<Summary, CrawlError> {
 }
 
 /// [`run`], stopping cleanly when `stop` is requested or the run time limit is reached: the
-/// fetching stops, what was fetched is saved, the outputs are written ([`stop`]).
+/// fetching stops, what was fetched is saved, the outputs are written (`crawl::stop`).
 pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError> {
     let started = tokio::time::Instant::now();
     let config: CrawlConfig = config::load(&opts.config).map_err(CrawlError::Config)?;

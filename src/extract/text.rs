@@ -196,7 +196,7 @@ static MAY_BE_SPACE: [bool; 256] = {
 /// Collapses whitespace runs as described in the module documentation.
 ///
 /// Text between spaces is copied a run at a time, and only bytes that may start a space
-/// (see [`MAY_BE_SPACE`]) are decoded: cell and line texts are mostly Chinese, which the
+/// (see `MAY_BE_SPACE`) are decoded: cell and line texts are mostly Chinese, which the
 /// character-by-character rule decoded and classified one character at a time.
 pub fn collapse_whitespace(raw: &str) -> String {
     let bytes = raw.as_bytes();

@@ -3,7 +3,7 @@
 //! Inputs are taken in the order given; a directory is walked recursively for pages
 //! ([`PAGE_EXTENSIONS`]) in sorted path order, so two runs write the same files. Pages are
 //! parsed in parallel (one worker per core, each taking the next input) and written in input order as they
-//! complete, never more than [`AHEAD`] ahead of the writer, so memory stays flat however many
+//! complete, never more than `AHEAD` ahead of the writer, so memory stays flat however many
 //! pages there are. One bad input is handed to the caller's [`Progress`] callback with its
 //! name and reason (the binary prints it) and listed in pages.json; the rest go on.
 //!

@@ -223,7 +223,7 @@ fn query_row<T>(
 impl Store {
     /// Opens (creating when missing, with its folder) the store at `path`, by its canonical
     /// path (a symlinked `--db` is the store it points to). An existing store is checked
-    /// first ([`health`]): one without its tables or failing SQLite's quick check is an error.
+    /// first (`store::health`): one without its tables or failing SQLite's quick check is an error.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let path = &canonical_store_path(path)?;
         let err = |context: &str| {
