@@ -6,7 +6,8 @@
 //! cargo run --release --example hostile_markup -- tables 100000
 //! ```
 //!
-//! Kinds: `tables` (nested `<table><tr><td>`), `divs` (nested `<div>`), `bold` (unclosed
+//! Kinds: `tables` (nested `<table><tr><td>`), `closed-tables` (the same with their end tags,
+//! the 3.3 MB page of the issue at 100,000), `divs` (nested `<div>`), `bold` (unclosed
 //! `<b>`), `fonts` (unclosed `<font>` with distinct attributes), `columns` (one row of cells),
 //! `paragraphs` (unclosed `<font>`s of distinct colours, each in its own `<p>`, so every
 //! paragraph reopens them all), `headings` (nested `<div class="title">`).
@@ -20,6 +21,11 @@ fn page(kind: &str, n: usize) -> String {
         "tables" => {
             html.push_str(&"<table><tr><td>".repeat(n));
             html.push_str("序号");
+        }
+        "closed-tables" => {
+            html.push_str(&"<table><tr><td>".repeat(n));
+            html.push_str("序号");
+            html.push_str(&"</td></tr></table>".repeat(n));
         }
         "divs" => {
             html.push_str(&"<div>".repeat(n));

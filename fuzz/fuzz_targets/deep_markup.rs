@@ -37,7 +37,7 @@ const PIECES: [&str; 24] = [
 ];
 
 /// Bytes of markup in a page at most: 100,000 `<div>`s or `<b>`s fit, 100,000 nested tables
-/// do not (tests/inputs.rs has those). Large pages are linear but slow under the fuzzer's
+/// do not (tests/it/inputs.rs has those). Large pages are linear but slow under the fuzzer's
 /// instrumentation (a 1.3 MB page took 1 s), and the 2-second timeout is there to catch
 /// quadratic shapes, not size.
 const BUDGET: usize = 600_000;
@@ -102,6 +102,7 @@ fuzz_target!(|data: &[u8]| {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        ..Default::default()
     });
     serde_json::to_string(&report).expect("a report always serializes");
 });

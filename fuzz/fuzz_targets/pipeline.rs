@@ -26,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
         final_url: None,
         http_status: None,
         default_publisher: None,
+        ..Default::default()
     });
     serde_json::to_string(&report).expect("a report always serializes");
 });
