@@ -140,7 +140,9 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     // Valid UTF-8 but for a few damaged sequences (a cut or flipped byte) is still UTF-8: a
     // legacy decoder would turn all of it into mojibake, and windows-1252 would even do it
     // without a single replacement.
-    if !is_ascii {
+    // Counted first without decoding: a GBK page read as UTF-8 is mostly malformed, and
+    // decoding all of it only to throw the text away cost a fifth of the decode step.
+    if !is_ascii && is_mostly_valid(utf8_damage(bytes)) {
         let (text, replaced) = decode_with(UTF_8, bytes);
         if is_mostly_valid_utf8(&text, replaced) {
             return match declared {
@@ -232,8 +234,30 @@ const MALFORMED_SHARE: usize = 10;
 /// are at most one in [`MALFORMED_SHARE`] of the non-ASCII ones.
 fn is_mostly_valid_utf8(text: &str, replaced: usize) -> bool {
     let non_ascii = text.chars().filter(|c| !c.is_ascii()).count();
+    is_mostly_valid((replaced, non_ascii))
+}
+
+/// [`is_mostly_valid_utf8`] on the counts: (malformed sequences, non-ASCII characters with
+/// each malformed sequence counted as the U+FFFD it becomes).
+fn is_mostly_valid((replaced, non_ascii): (usize, usize)) -> bool {
     let valid = non_ascii.saturating_sub(replaced);
     valid > 0 && replaced.saturating_mul(MALFORMED_SHARE) <= non_ascii
+}
+
+/// The counts [`is_mostly_valid`] takes, of `bytes` read as UTF-8, without decoding them.
+/// They are those of [`decode_with`]`(UTF_8, …)`: std's `utf8_chunks` and encoding_rs both
+/// replace each maximal subpart of an ill-formed sequence by one U+FFFD (the Unicode and
+/// WHATWG practice).
+fn utf8_damage(bytes: &[u8]) -> (usize, usize) {
+    let (mut replaced, mut non_ascii) = (0, 0);
+    for chunk in bytes.utf8_chunks() {
+        non_ascii += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        if !chunk.invalid().is_empty() {
+            replaced += 1;
+            non_ascii += 1;
+        }
+    }
+    (replaced, non_ascii)
 }
 
 fn utf8(text: String, source: EncodingSource, replaced: usize, note: Option<String>) -> Decoded {

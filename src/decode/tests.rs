@@ -150,3 +150,34 @@ fn content_type_charset_parsing() {
         None
     );
 }
+
+#[test]
+fn counting_utf8_damage_without_decoding_gives_the_decoder_s_counts() {
+    let seed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/wencheng_2024_half_year.html"
+    ))
+    .unwrap();
+    let seed_gbk = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/wencheng_2024_half_year_gbk.html"
+    ))
+    .unwrap();
+    let mut damaged = seed.clone();
+    for at in [1000, 5000, 9000] {
+        damaged[at] = 0xFF;
+    }
+    let mut cut = "进度表".as_bytes().to_vec();
+    cut.truncate(cut.len() - 1);
+    for bytes in [
+        seed,
+        seed_gbk,
+        damaged,
+        cut,
+        b"\xF0\x9F\x98\xC0\xAF\xED\xA0\x80x\xE4\xBD".to_vec(),
+    ] {
+        let (text, replaced) = decode_with(UTF_8, &bytes);
+        let non_ascii = text.chars().filter(|c| !c.is_ascii()).count();
+        assert_eq!(utf8_damage(&bytes), (replaced, non_ascii));
+    }
+}
