@@ -12,7 +12,7 @@ use super::config::SourceConfig;
 use super::lists::{self, Filter, ListPage, Listing, NextPage};
 use super::lock_ignoring_poison;
 use super::run::Run;
-use super::verdict::{request, snapshot, Checked, Failure};
+use super::verdict::{request, Checked, Failure};
 use crate::decode;
 use crate::fetch::{FetchError, Fetched, Request};
 use crate::pipeline;
@@ -174,7 +174,7 @@ fn judge_list(
             match read {
                 Err(reason) => unreadable(f.status, reason),
                 Ok(read) if same => ListVerdict::Unchanged(Checked::of(&f, None), read),
-                Ok(read) => ListVerdict::Version(snapshot(f), read),
+                Ok(read) => ListVerdict::Version(f, read),
             }
         }
     })

@@ -34,19 +34,6 @@ pub(super) fn request(url: &str, state: Option<&PageState>) -> Request {
     }
 }
 
-pub(super) fn snapshot(f: Fetched) -> Snapshot {
-    Snapshot {
-        url: f.url,
-        final_url: f.final_url,
-        status: f.status,
-        content_type: f.content_type,
-        etag: f.etag,
-        last_modified: f.last_modified,
-        bytes: f.bytes,
-        fetched_at: f.fetched_at,
-    }
-}
-
 /// A response's validators and time, for refreshing the state of an unchanged page.
 pub(super) struct Checked {
     status: u16,
@@ -206,12 +193,13 @@ pub(super) fn extract_article(
     source: &SourceConfig,
     url: &str,
     state: Option<PageState>,
-    fetched: Fetched,
+    mut fetched: Fetched,
     of: Option<&ArticleOf>,
 ) -> (ArticleVerdict, Vec<AttachmentLink>) {
+    // The body is lent to the pipeline and taken back for the store: no copy of it.
     let doc = Source {
         url: url.to_string(),
-        bytes: fetched.bytes.clone(),
+        bytes: std::mem::take(&mut fetched.bytes),
         content_type: fetched.content_type.clone(),
         fetched_at: fetched.fetched_at.clone(),
         final_url: Some(fetched.final_url.clone()),
@@ -236,7 +224,8 @@ pub(super) fn extract_article(
         .error
         .clone()
         .unwrap_or_else(|| "no records".to_string());
-    let snap = snapshot(fetched);
+    fetched.bytes = doc.bytes;
+    let snap = fetched;
     if !has_records && had_records {
         let reason = format!(
             "HTTP {} without the progress table this page had ({why}); the stored version is kept",

@@ -83,19 +83,10 @@ impl PageKind {
     }
 }
 
-/// The bytes of one HTTP response and what came with them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    pub url: String,
-    pub final_url: String,
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub bytes: Vec<u8>,
-    /// ISO 8601 UTC.
-    pub fetched_at: String,
-}
+/// The bytes of one HTTP response and what came with them, as the store keeps them: the
+/// fetcher's own type, so a page goes from fetch to the store without being copied into
+/// another struct (a stored version was never a 304: `not_modified` is false).
+pub type Snapshot = crate::fetch::Fetched;
 
 /// What the store knows of a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -76,6 +76,7 @@ impl Store {
             .of_kind(StoreErrorKind::Corrupt)
         })?;
         Ok(Some(Snapshot {
+            not_modified: false,
             url: url.to_string(),
             final_url,
             status,

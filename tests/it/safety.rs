@@ -35,6 +35,7 @@ fn save_articles(store: &mut Store, first: usize, n: usize) {
         });
         assert_eq!(report.records().count(), 16, "{:?}", report.error);
         let snap = Snapshot {
+            not_modified: false,
             url: url.clone(),
             final_url: url,
             status: 200,

@@ -9,6 +9,7 @@ const URL: &str = "http://www.wencheng.gov.cn/art/2024/8/28/art_1229265580_59001
 
 fn snap(bytes: &[u8], at: &str) -> Snapshot {
     Snapshot {
+        not_modified: false,
         url: URL.into(),
         final_url: URL.into(),
         status: 200,
@@ -244,6 +245,7 @@ fn a_source_s_page_states_are_read_at_once_and_equal_those_read_one_by_one() {
         .unwrap();
     let list_url = "http://www.wencheng.gov.cn/col/col1229265580/index.html";
     let list = Snapshot {
+        not_modified: false,
         url: list_url.into(),
         final_url: list_url.into(),
         ..snap(b"<ul><li>list</li></ul>", "2026-11-01T00:00:01Z")
@@ -387,6 +389,7 @@ fn the_outputs_generation_moves_only_with_what_export_writes() {
         .unwrap();
     assert_eq!(generation(&store), 2, "a 304 changes no output");
     let list = Snapshot {
+        not_modified: false,
         url: "http://www.wencheng.gov.cn/col/index.html".into(),
         ..snap(b"<ul></ul>", "2026-11-02T00:00:00Z")
     };

@@ -198,6 +198,7 @@ fn store_with_the_seed(db: &Path) {
         ..Default::default()
     });
     let snap = Snapshot {
+        not_modified: false,
         url: url.clone(),
         final_url: url,
         status: 200,
