@@ -3,6 +3,15 @@
 //! the lines on stderr, exit codes, the logging set-up, the signal handlers that stop a crawl
 //! cleanly, and the global allocator.
 
+/// One line on stderr, formatted like `eprintln!`. Every line the program writes goes
+/// through here: the commands say what to write, this file writes it, and the library
+/// writes nothing.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::write_line(format_args!($($arg)*))
+    };
+}
+
 mod cli;
 mod commands;
 
@@ -19,6 +28,11 @@ use std::process::ExitCode;
 /// ratio under the same allocator; docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Where [`say!`] writes: stderr, a line at a time.
+fn write_line(line: std::fmt::Arguments<'_>) {
+    eprintln!("{line}");
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

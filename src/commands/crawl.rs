@@ -26,9 +26,9 @@ pub fn main(args: CrawlArgs, stop: &Stop) -> ExitCode {
             match args.log_format {
                 LogFormat::Text => {
                     for source in &s.sources {
-                        eprintln!("minsheng crawl: {source}");
+                        say!("minsheng crawl: {source}");
                     }
-                    eprintln!("minsheng crawl: {s}");
+                    say!("minsheng crawl: {s}");
                 }
                 LogFormat::Json => {
                     for source in &s.sources {
@@ -78,7 +78,7 @@ pub fn main(args: CrawlArgs, stop: &Stop) -> ExitCode {
         }
         Err(e) => {
             match args.log_format {
-                LogFormat::Text => eprintln!("minsheng crawl: {}", Escaped(&e.to_string())),
+                LogFormat::Text => say!("minsheng crawl: {}", Escaped(&e.to_string())),
                 LogFormat::Json => {
                     tracing::error!(error = %Escaped(&e.to_string()), "crawl not run")
                 }

@@ -26,7 +26,7 @@ pub fn main(args: ExportArgs) -> ExitCode {
             } else {
                 String::new()
             };
-            eprintln!(
+            say!(
                 "minsheng export: {} page(s), {} current record(s){history} written to {}",
                 written.pages,
                 written.records,
@@ -35,7 +35,7 @@ pub fn main(args: ExportArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("minsheng export: {}", Escaped(&e.to_string()));
+            say!("minsheng export: {}", Escaped(&e.to_string()));
             e.exit_code()
         }
     }

@@ -17,9 +17,9 @@ pub fn main(args: ReparseArgs) -> ExitCode {
     match reparse_with(&args.db, &args.out, format, args.outputs.derived()) {
         Ok(s) => {
             for (url, reason) in &s.failures {
-                eprintln!("minsheng reparse: {}: {}", Escaped(url), Escaped(reason));
+                say!("minsheng reparse: {}: {}", Escaped(url), Escaped(reason));
             }
-            eprintln!(
+            say!(
                 "minsheng reparse: {} page(s) extracted again, {} failed; records new {}, changed {}, removed {}; written to {}",
                 s.pages,
                 s.failed,
@@ -35,7 +35,7 @@ pub fn main(args: ReparseArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("minsheng reparse: {}", Escaped(&e.to_string()));
+            say!("minsheng reparse: {}", Escaped(&e.to_string()));
             e.exit_code()
         }
     }

@@ -15,7 +15,7 @@ pub fn main(args: ReportArgs) -> ExitCode {
     let records = match read_records(&args.records) {
         Ok(records) => records,
         Err(e) => {
-            eprintln!("minsheng report: {}", Escaped(&e.to_string()));
+            say!("minsheng report: {}", Escaped(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -27,7 +27,7 @@ pub fn main(args: ReportArgs) -> ExitCode {
     match derived.write_alone(&args.out, &records, args.raw_csv) {
         Ok(timeline) => {
             let (rows, merges) = timeline.map_or((0, 0), |t| (t.rows.len(), t.merges.len()));
-            eprintln!(
+            say!(
                 "minsheng report: {} record(s), {} timeline row(s), {} merge(s) written to {}",
                 records.len(),
                 rows,
@@ -37,7 +37,7 @@ pub fn main(args: ReportArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!(
+            say!(
                 "minsheng report: {} (previous outputs left unchanged)",
                 Escaped(&e.to_string())
             );

@@ -53,7 +53,7 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
     // error, not a failure of each URL.
     if args.inputs.iter().any(|input| input.contains("://")) {
         if let Err(e) = Fetcher::new(&opts.fetch) {
-            eprintln!("minsheng: {}", Escaped(&e.to_string()));
+            say!("minsheng: {}", Escaped(&e.to_string()));
             return ExitCode::from(2);
         }
     }
@@ -66,7 +66,7 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
             } else {
                 ""
             };
-            bar.suspend(|| eprintln!("minsheng: {}: {warning}{}", Escaped(name), Escaped(reason)));
+            bar.suspend(|| say!("minsheng: {}: {warning}{}", Escaped(name), Escaped(reason)));
         }
         tracing::debug!(done = p.done, total = p.total, "page written");
         bar.set_length(p.total as u64);
@@ -76,7 +76,7 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
     bar.finish_and_clear();
     match result {
         Ok(summary) => {
-            eprintln!(
+            say!(
                 "minsheng: {} page(s), {} failed, {} record(s) written to {}",
                 summary.pages,
                 summary.failed,
@@ -90,7 +90,7 @@ pub fn main(args: ScrapeArgs) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!(
+            say!(
                 "minsheng: {} (previous outputs left unchanged)",
                 Escaped(&e.to_string())
             );

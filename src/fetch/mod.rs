@@ -38,7 +38,7 @@
 //! use minsheng::fetch::{Fetcher, Request};
 //! let fetcher = Fetcher::new(&minsheng::config::FetchConfig::default())?;
 //! let page = fetcher.fetch(Request::new("https://www.wencheng.gov.cn/art/2024/8/28/art_1.html")).await?;
-//! println!("{} bytes, {}", page.bytes.len(), page.content_type.unwrap_or_default());
+//! let (size, kind) = (page.bytes.len(), page.content_type.unwrap_or_default());
 //! # Ok(()) }
 //! ```
 
