@@ -18,7 +18,7 @@ mod document;
 mod prose;
 
 use crate::decode::{self, Decoded};
-use crate::extract;
+use crate::extract::{self, dom::Document, links::AttachmentLink};
 use crate::normalize::{self, Context};
 use crate::record::{PageReport, SourceFormat, TableReport};
 use crate::sniff::{self, DocKind};
@@ -202,26 +202,6 @@ pub fn name_in_url(url: &str) -> Option<String> {
     extract::links::file_name_of(&url::Url::parse(url).ok()?)
 }
 
-/// The attachment links of an HTML document (none for other documents), resolved against
-/// the URL it was had from (after redirects).
-pub fn attachment_links(source: &Source) -> Vec<extract::links::AttachmentLink> {
-    let name = name_in_url(&source.url);
-    let kind = sniff::sniff(
-        &source.bytes,
-        source.content_type.as_deref(),
-        name.as_deref(),
-    );
-    if kind != DocKind::Html || sniff_not_html(&source.bytes).is_some() {
-        return Vec::new();
-    }
-    let base = source.final_url.as_deref().unwrap_or(&source.url);
-    let Ok(base) = url::Url::parse(base) else {
-        return Vec::new();
-    };
-    let text = decode::decode(&source.bytes, source.content_type.as_deref()).text;
-    extract::links::attachment_links(&text, &base)
-}
-
 /// What became of an attachment, from its report.
 pub fn attachment_outcome(report: &PageReport) -> crate::record::AttachmentOutcome {
     use crate::record::AttachmentOutcome;
@@ -249,6 +229,17 @@ fn format_of(kind: &DocKind) -> SourceFormat {
 
 /// Runs one document through the pipeline.
 pub fn process(source: &Source) -> PageReport {
+    read(source, false).0
+}
+
+/// [`process`], and the attachment links of an HTML document (none for other documents)
+/// resolved against the URL it was had from (after redirects), read from the same parse of
+/// the page.
+pub fn process_with_links(source: &Source) -> (PageReport, Vec<AttachmentLink>) {
+    read(source, true)
+}
+
+fn read(source: &Source, want_links: bool) -> (PageReport, Vec<AttachmentLink>) {
     let sha = sha256_hex(&source.bytes);
     let mut report = PageReport::failed(source.url.clone(), String::new());
     report.error = None;
@@ -260,7 +251,7 @@ pub fn process(source: &Source) -> PageReport {
 
     if source.bytes.iter().all(u8::is_ascii_whitespace) {
         report.error = Some(PageError::Empty.to_string());
-        return report;
+        return (report, Vec::new());
     }
     let name = name_in_url(&source.url);
     let kind = sniff::sniff(
@@ -269,13 +260,15 @@ pub fn process(source: &Source) -> PageReport {
         name.as_deref(),
     );
     report.source_format = format_of(&kind);
+    let want_links = want_links && kind == DocKind::Html;
+    let mut links = Vec::new();
     match kind {
-        DocKind::Html | DocKind::Unknown(_) => html(source, &sha, &mut report),
+        DocKind::Html | DocKind::Unknown(_) => links = html(source, &sha, &mut report, want_links),
         DocKind::Pdf => report.error = Some(PDF_NOT_READ.to_string()),
         kind => document::read(source, &sha, &kind, &source.bytes, &mut report),
     }
     finish(&mut report);
-    report
+    (report, links)
 }
 
 /// What every report gets once its tables are known: the document's format and article on
@@ -324,10 +317,16 @@ fn completion_from_notes(table: &mut TableReport) {
 }
 
 /// An HTML page: decode, extract, normalize; prose when it has no progress table.
-fn html(source: &Source, sha: &str, report: &mut PageReport) {
+/// Reads an HTML page into `report`, parsing it once; its attachment links when `want_links`.
+fn html(
+    source: &Source,
+    sha: &str,
+    report: &mut PageReport,
+    want_links: bool,
+) -> Vec<AttachmentLink> {
     if let Some(err) = sniff_not_html(&source.bytes) {
         report.error = Some(err.to_string());
-        return;
+        return Vec::new();
     }
     let Decoded {
         text,
@@ -341,7 +340,13 @@ fn html(source: &Source, sha: &str, report: &mut PageReport) {
     report.encoding_note = note;
     report.replacement_chars = replacement_chars;
 
-    let page = extract::extract(&text);
+    let document = Document::parse(&text);
+    let base = source.final_url.as_deref().unwrap_or(&source.url);
+    let links = match url::Url::parse(base) {
+        Ok(base) if want_links => extract::links::attachment_links_of(&document, &base),
+        _ => Vec::new(),
+    };
+    let page = extract::extract_from(&document, &text);
     let ctx = source.context(sha);
     let normalized = normalize::normalize(&page, &ctx);
     report.title = normalized.title.clone();
@@ -365,7 +370,7 @@ fn html(source: &Source, sha: &str, report: &mut PageReport) {
 
     if page.truncated {
         report.error = Some(PageError::Truncated.to_string());
-        return;
+        return links;
     }
     if normalized.tables.is_empty() {
         let err = if page.tables.is_empty() {
@@ -375,7 +380,7 @@ fn html(source: &Source, sha: &str, report: &mut PageReport) {
                 skipped: report.skipped_tables.len(),
             }
         };
-        let paragraphs = extract::body::paragraphs(&text);
+        let paragraphs = extract::body::paragraphs_of(&document);
         let notes = report.notes.clone();
         let others: Vec<&str> = page
             .meta
@@ -385,9 +390,10 @@ fn html(source: &Source, sha: &str, report: &mut PageReport) {
             .map(String::as_str)
             .collect();
         prose::read(&ctx, &paragraphs, &others, err, report);
-        return;
+        return links;
     }
     report.tables = normalized.tables;
+    links
 }
 
 #[cfg(test)]

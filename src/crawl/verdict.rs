@@ -212,11 +212,12 @@ pub(super) fn extract_article(
         source_name: Some(source.name.clone()),
         county: source.county.clone(),
     };
-    let report = pipeline::process(&doc);
-    let links = if of.is_none() {
-        pipeline::attachment_links(&doc)
+    // An article's attachment links come from the same parse as its tables; an attachment
+    // links nothing further.
+    let (report, links) = if of.is_none() {
+        pipeline::process_with_links(&doc)
     } else {
-        Vec::new()
+        (pipeline::process(&doc), Vec::new())
     };
     let has_records = report.records().next().is_some();
     let had_records = state.as_ref().is_some_and(|s| s.has_records);

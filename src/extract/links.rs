@@ -102,7 +102,11 @@ fn extension_of(url: &Url, text: &str) -> Option<String> {
 
 /// The attachment links of the HTML page `html` found at `base`.
 pub fn attachment_links(html: &str, base: &Url) -> Vec<AttachmentLink> {
-    let doc = Document::parse(html);
+    attachment_links_of(&Document::parse(html), base)
+}
+
+/// The attachment links of an already parsed document (see [`attachment_links`]).
+pub fn attachment_links_of(doc: &Document, base: &Url) -> Vec<AttachmentLink> {
     let Some(root) = doc.root_element() else {
         return Vec::new();
     };
@@ -123,7 +127,7 @@ pub fn attachment_links(html: &str, base: &Url) -> Vec<AttachmentLink> {
         if !matches!(url.scheme(), "http" | "https") {
             continue;
         }
-        let text = element_text(&doc, id);
+        let text = element_text(doc, id);
         let Some(extension) = extension_of(&url, &text) else {
             continue;
         };

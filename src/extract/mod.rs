@@ -92,9 +92,14 @@ pub struct Page {
 
 /// Parses `html` and extracts its tables and metadata.
 pub fn extract(html: &str) -> Page {
-    let document = Document::parse(html);
+    extract_from(&Document::parse(html), html)
+}
+
+/// [`extract`] on `document`, already parsed from `html`: the pipeline parses a page once and
+/// reads its prose paragraphs and attachment links from the same tree.
+pub fn extract_from(document: &Document, html: &str) -> Page {
     let mut walk = Walk::default();
-    walk.run(&document);
+    walk.run(document);
 
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut tables: Vec<Table> = Vec::new();

@@ -153,13 +153,11 @@ async fn fetch_and_process(
     };
     let parsed = workers
         .run(move || {
-            let report = pipeline::process(&source);
-            let links = if attachments {
-                pipeline::attachment_links(&source)
+            if attachments {
+                pipeline::process_with_links(&source)
             } else {
-                Vec::new()
-            };
-            (report, links)
+                (pipeline::process(&source), Vec::new())
+            }
         })
         .await;
     let (mut article, links) = match parsed {
