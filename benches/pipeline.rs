@@ -16,17 +16,8 @@ use large_page::large_page;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn source(bytes: Vec<u8>) -> Source {
-    Source {
-        url: "file:///bench.html".into(),
-        bytes,
-        content_type: None,
-        fetched_at: "2026-01-01T00:00:00Z".into(),
-        final_url: None,
-        http_status: None,
-        default_publisher: None,
-        ..Default::default()
-    }
+fn source(bytes: &[u8]) -> Source<'_> {
+    Source::file("file:///bench.html", bytes, "2026-01-01T00:00:00Z")
 }
 
 fn fixtures() -> Vec<(String, Vec<u8>)> {
@@ -52,7 +43,7 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
 
 fn bench(c: &mut Criterion) {
     let large = large_page();
-    let report = process(&source(large.clone()));
+    let report = process(&source(&large));
     assert_eq!(
         report.records().count(),
         2000,
@@ -83,7 +74,7 @@ fn bench(c: &mut Criterion) {
                     }
                 })
             });
-            let sources: Vec<Source> = all.iter().map(|(_, b)| source(b.clone())).collect();
+            let sources: Vec<Source> = all.iter().map(|(_, b)| source(b)).collect();
             group.bench_function(BenchmarkId::new("pipeline", name), |b| {
                 b.iter(|| {
                     for s in &sources {
@@ -98,7 +89,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("bare_parse", name), |b| {
             b.iter(|| std::hint::black_box(scraper::Html::parse_document(&text)))
         });
-        let src = source(bytes.clone());
+        let src = source(bytes);
         group.bench_function(BenchmarkId::new("pipeline", name), |b| {
             b.iter(|| std::hint::black_box(process(&src)))
         });

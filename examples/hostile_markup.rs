@@ -69,16 +69,8 @@ fn main() {
     let n: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
     let html = page(kind, n);
     let started = Instant::now();
-    let report = process(&Source {
-        url: format!("file:///{kind}.html"),
-        bytes: html.clone().into_bytes(),
-        content_type: None,
-        fetched_at: "2026-01-01T00:00:00Z".into(),
-        final_url: None,
-        http_status: None,
-        default_publisher: None,
-        ..Default::default()
-    });
+    let url = format!("file:///{kind}.html");
+    let report = process(&Source::file(&url, html.as_bytes(), "2026-01-01T00:00:00Z"));
     println!(
         "{kind} x{n}: {} bytes, {:.3} s, error {:?}, notes {:?}",
         html.len(),

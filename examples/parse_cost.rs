@@ -87,15 +87,6 @@ fn main() {
     eprintln!("{mode}: {} pages x {n}, {records} records", pages.len());
 }
 
-fn source(bytes: &[u8]) -> Source {
-    Source {
-        url: "file:///x.html".into(),
-        bytes: bytes.to_vec(),
-        content_type: None,
-        fetched_at: String::new(),
-        final_url: None,
-        http_status: None,
-        default_publisher: None,
-        ..Default::default()
-    }
+fn source(bytes: &[u8]) -> Source<'_> {
+    Source::file("file:///x.html", bytes, "")
 }

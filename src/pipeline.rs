@@ -16,61 +16,17 @@
 
 mod document;
 mod prose;
+mod source;
+
+pub use source::{Fetched, Source};
 
 use crate::decode::{self, Decoded};
 use crate::extract::{self, dom::Document, links::AttachmentLink};
-use crate::normalize::{self, Context};
+use crate::normalize;
 use crate::record::{PageReport, SourceFormat, TableReport};
 use crate::sniff::{self, DocKind};
 use sha2::{Digest, Sha256};
 use std::fmt;
-
-/// The raw bytes of one document and what is known about where they came from.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Source {
-    /// The document URL (`file://` for a local file).
-    pub url: String,
-    pub bytes: Vec<u8>,
-    /// The HTTP Content-Type header, when fetched.
-    pub content_type: Option<String>,
-    /// ISO 8601 UTC time the bytes were read.
-    pub fetched_at: String,
-    /// The URL after redirects and the final status, when fetched.
-    pub final_url: Option<String>,
-    pub http_status: Option<u16>,
-    /// The configured publisher for pages that name none.
-    pub default_publisher: Option<String>,
-    /// For an attachment: the article that links it (None for an article or a local file).
-    pub article_url: Option<String>,
-    /// For an attachment: the text of the link to it, as written.
-    pub link_text: Option<String>,
-    /// For an attachment: the linking article's publisher and published_at (RFC 3339, as the
-    /// article's report has it), which the attachment's records repeat.
-    pub article_publisher: Option<String>,
-    pub article_published_at: Option<String>,
-    /// The crawl config's source name and county (None in scrape mode).
-    pub source_name: Option<String>,
-    pub county: Option<String>,
-}
-
-impl Source {
-    /// The normalize context of this document.
-    fn context(&self, sha: &str) -> Context {
-        Context {
-            source_url: self.url.clone(),
-            fetched_at: self.fetched_at.clone(),
-            content_sha256: sha.to_string(),
-            default_publisher: self.default_publisher.clone(),
-            source_name: self.source_name.clone(),
-            county: self.county.clone(),
-        }
-    }
-
-    /// The article this document belongs to: the linking article, else itself.
-    fn article(&self) -> String {
-        self.article_url.clone().unwrap_or_else(|| self.url.clone())
-    }
-}
 
 /// The page error of a doc / wps / et when LibreOffice is not installed (a warning).
 pub const NEEDS_LIBREOFFICE: &str = "needs LibreOffice";
@@ -241,12 +197,12 @@ pub fn process_with_links(source: &Source) -> (PageReport, Vec<AttachmentLink>) 
 
 fn read(source: &Source, want_links: bool) -> (PageReport, Vec<AttachmentLink>) {
     let sha = sha256_hex(&source.bytes);
-    let mut report = PageReport::failed(source.url.clone(), String::new());
+    let mut report = PageReport::failed(source.url.to_string(), String::new());
     report.error = None;
     report.article_url = source.article();
-    report.fetched_at = Some(source.fetched_at.clone());
+    report.fetched_at = Some(source.fetched_at.to_string());
     report.content_sha256 = Some(sha.clone());
-    report.final_url = source.final_url.clone();
+    report.final_url = source.final_url.map(str::to_string);
     report.http_status = source.http_status;
 
     if source.bytes.iter().all(u8::is_ascii_whitespace) {
@@ -400,13 +356,8 @@ fn html(
 mod tests {
     use super::*;
 
-    fn source(bytes: &[u8]) -> Source {
-        Source {
-            url: "file:///x.html".into(),
-            bytes: bytes.to_vec(),
-            fetched_at: "2026-01-01T00:00:00Z".into(),
-            ..Source::default()
-        }
+    fn source(bytes: &[u8]) -> Source<'_> {
+        Source::file("file:///x.html", bytes, "2026-01-01T00:00:00Z")
     }
 
     fn error_of(bytes: &[u8]) -> String {

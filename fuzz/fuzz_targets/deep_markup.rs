@@ -94,15 +94,11 @@ fn page(data: &[u8]) -> String {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let report = process(&Source {
-        url: "file:///deep.html".into(),
-        bytes: page(data).into_bytes(),
-        content_type: None,
-        fetched_at: "2026-01-01T00:00:00Z".into(),
-        final_url: None,
-        http_status: None,
-        default_publisher: None,
-        ..Default::default()
-    });
+    let page = page(data);
+    let report = process(&Source::file(
+        "file:///deep.html",
+        page.as_bytes(),
+        "2026-01-01T00:00:00Z",
+    ));
     serde_json::to_string(&report).expect("a report always serializes");
 });

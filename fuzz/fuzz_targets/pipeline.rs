@@ -19,14 +19,8 @@ fuzz_target!(|data: &[u8]| {
         None => (None, data),
     };
     let report = process(&Source {
-        url: "file:///fuzz.html".into(),
-        bytes: bytes.to_vec(),
-        content_type: content_type.map(str::to_string),
-        fetched_at: "2026-01-01T00:00:00Z".into(),
-        final_url: None,
-        http_status: None,
-        default_publisher: None,
-        ..Default::default()
-    });
+    content_type,
+    ..Source::file("file:///fuzz.html", bytes, "2026-01-01T00:00:00Z")
+   });
     serde_json::to_string(&report).expect("a report always serializes");
 });

@@ -94,16 +94,11 @@ fn reparse_group(
             continue;
         };
         let report = pipeline::process(&Source {
-            url: input.url.clone(),
-            bytes: raw.bytes,
-            content_type: raw.content_type,
-            fetched_at: raw.fetched_at,
-            final_url: Some(raw.final_url),
-            http_status: Some(raw.status),
-            default_publisher: input.publisher.clone(),
-            source_name: Some(input.source.clone()),
+            url: &input.url,
+            default_publisher: input.publisher.as_deref(),
+            source_name: Some(&input.source),
             // The config is not read here: the county comes from the page again.
-            ..Default::default()
+            ..Source::fetched(&raw)
         });
         let changes = store.save_reparsed(&report, now)?;
         summary.pages += 1;

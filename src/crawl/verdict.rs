@@ -193,24 +193,20 @@ pub(super) fn extract_article(
     source: &SourceConfig,
     url: &str,
     state: Option<PageState>,
-    mut fetched: Fetched,
+    fetched: Fetched,
     of: Option<&ArticleOf>,
 ) -> (ArticleVerdict, Vec<AttachmentLink>) {
-    // The body is lent to the pipeline and taken back for the store: no copy of it.
+    // The pipeline borrows the body; the same value then goes to the store.
     let doc = Source {
-        url: url.to_string(),
-        bytes: std::mem::take(&mut fetched.bytes),
-        content_type: fetched.content_type.clone(),
-        fetched_at: fetched.fetched_at.clone(),
-        final_url: Some(fetched.final_url.clone()),
-        http_status: Some(fetched.status),
-        default_publisher: source.publisher.clone(),
-        article_url: of.map(|a| a.url.clone()),
-        link_text: of.and_then(|a| a.link_text.clone()),
-        article_publisher: of.and_then(|a| a.publisher.clone()),
-        article_published_at: of.and_then(|a| a.published_at.clone()),
-        source_name: Some(source.name.clone()),
-        county: source.county.clone(),
+        url,
+        default_publisher: source.publisher.as_deref(),
+        article_url: of.map(|a| a.url.as_str()),
+        link_text: of.and_then(|a| a.link_text.as_deref()),
+        article_publisher: of.and_then(|a| a.publisher.as_deref()),
+        article_published_at: of.and_then(|a| a.published_at.as_deref()),
+        source_name: Some(&source.name),
+        county: source.county.as_deref(),
+        ..Source::fetched(&fetched)
     };
     // An article's attachment links come from the same parse as its tables; an attachment
     // links nothing further.
@@ -225,7 +221,6 @@ pub(super) fn extract_article(
         .error
         .clone()
         .unwrap_or_else(|| "no records".to_string());
-    fetched.bytes = doc.bytes;
     let snap = fetched;
     if !has_records && had_records {
         let reason = format!(

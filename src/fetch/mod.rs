@@ -50,6 +50,7 @@ mod politeness;
 mod retry;
 mod robots;
 
+pub use crate::pipeline::Fetched;
 pub use address::{classify, AddressClass};
 pub use error::{FetchError, FetchErrorKind};
 
@@ -95,25 +96,6 @@ impl Request {
             Purpose::Page
         }
     }
-}
-
-/// A response that was had: the bytes (decompressed) and what the server said about them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fetched {
-    /// The URL asked for.
-    pub url: String,
-    /// The URL after redirects.
-    pub final_url: String,
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    /// The body after content decoding; empty for a 304.
-    pub bytes: Vec<u8>,
-    /// When the body was read, as `pipeline::now_utc()` writes it.
-    pub fetched_at: String,
-    /// The server answered 304 Not Modified to a conditional GET.
-    pub not_modified: bool,
 }
 
 /// The HTTP client of a run. Cheap to clone; all clones share politeness, the robots.txt

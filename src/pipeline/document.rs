@@ -187,7 +187,7 @@ fn tables(
     let lines: Vec<String> = parts.iter().flat_map(|p| p.lines.clone()).collect();
     let (publisher, published) = if source.article_url.is_some() {
         (
-            source.article_publisher.clone(),
+            source.article_publisher.map(str::to_string),
             source
                 .article_published_at
                 .as_deref()

@@ -221,12 +221,7 @@ pub fn process_file(path: &Path) -> PageReport {
 pub fn process_file_within(path: &Path, limit: u64) -> PageReport {
     let url = file_url(path);
     match read_page_file(path, limit) {
-        Ok(bytes) => pipeline::process(&Source {
-            url,
-            bytes,
-            fetched_at: pipeline::now_utc(),
-            ..Default::default()
-        }),
+        Ok(bytes) => pipeline::process(&Source::file(&url, &bytes, &pipeline::now_utc())),
         Err(e) => PageReport::failed(url, e.to_string()),
     }
 }

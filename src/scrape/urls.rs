@@ -142,17 +142,9 @@ async fn fetch_and_process(
         Ok(fetched) => fetched,
         Err(e) => return vec![fetch_failed(&url, &e)],
     };
-    let source = Source {
-        url: url.clone(),
-        bytes: fetched.bytes,
-        content_type: fetched.content_type,
-        fetched_at: fetched.fetched_at,
-        final_url: Some(fetched.final_url),
-        http_status: Some(fetched.status),
-        ..Source::default()
-    };
     let parsed = workers
         .run(move || {
+            let source = Source::fetched(&fetched);
             if attachments {
                 pipeline::process_with_links(&source)
             } else {
@@ -216,21 +208,18 @@ async fn fetch_attachment(
         Ok(fetched) => fetched,
         Err(e) => return with_article(fetch_failed(&link.url, &e)),
     };
-    let source = Source {
-        url: link.url.clone(),
-        bytes: fetched.bytes,
-        content_type: fetched.content_type,
-        fetched_at: fetched.fetched_at,
-        final_url: Some(fetched.final_url),
-        http_status: Some(fetched.status),
-        article_url: Some(article.source_url.clone()),
-        link_text: link.link_text.clone(),
-        article_publisher: article.publisher.clone(),
-        article_published_at: article.published_at.clone(),
-        ..Source::default()
-    };
+    let (article_url, link_text) = (article.source_url.clone(), link.link_text.clone());
+    let (publisher, published_at) = (article.publisher.clone(), article.published_at.clone());
     workers
-        .run(move || pipeline::process(&source))
+        .run(move || {
+            pipeline::process(&Source {
+                article_url: Some(&article_url),
+                link_text: link_text.as_deref(),
+                article_publisher: publisher.as_deref(),
+                article_published_at: published_at.as_deref(),
+                ..Source::fetched(&fetched)
+            })
+        })
         .await
         .unwrap_or_else(|| {
             with_article(PageReport::failed(

@@ -86,7 +86,7 @@ impl PageKind {
 /// The bytes of one HTTP response and what came with them, as the store keeps them: the
 /// fetcher's own type, so a page goes from fetch to the store without being copied into
 /// another struct (a stored version was never a 304: `not_modified` is false).
-pub type Snapshot = crate::fetch::Fetched;
+pub type Snapshot = crate::pipeline::Fetched;
 
 /// What the store knows of a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]

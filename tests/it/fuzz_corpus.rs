@@ -34,14 +34,8 @@ fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
 fn check(name: &str, bytes: &[u8]) {
     for content_type in CONTENT_TYPES {
         let report = process(&Source {
-            url: "file:///fuzz.html".into(),
-            bytes: bytes.to_vec(),
-            content_type: content_type.map(str::to_string),
-            fetched_at: "2026-01-01T00:00:00Z".into(),
-            final_url: None,
-            http_status: None,
-            default_publisher: None,
-            ..Default::default()
+            content_type,
+            ..Source::file("file:///fuzz.html", bytes, "2026-01-01T00:00:00Z")
         });
         serde_json::to_string(&report).unwrap();
         assert_eq!(report.error.is_none(), !report.tables.is_empty(), "{name}");

@@ -34,14 +34,8 @@ fn seed() -> Vec<u8> {
 
 fn report(bytes: Vec<u8>, content_type: Option<&str>) -> PageReport {
     process(&Source {
-        url: "file:///page.html".into(),
-        bytes,
-        content_type: content_type.map(str::to_string),
-        fetched_at: "2026-01-01T00:00:00Z".into(),
-        final_url: None,
-        http_status: None,
-        default_publisher: None,
-        ..Default::default()
+        content_type,
+        ..Source::file("file:///page.html", &bytes, "2026-01-01T00:00:00Z")
     })
 }
 

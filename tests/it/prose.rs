@@ -39,12 +39,11 @@ fn expected(html: &Path) -> Value {
 
 /// Whether the pipeline finds a progress table on the page (then prose is not read).
 fn has_progress_table(html: &Path) -> bool {
-    let report = pipeline::process(&Source {
-        url: format!("file://{}", html.display()),
-        bytes: fs::read(html).unwrap(),
-        fetched_at: "2026-01-01T00:00:00Z".into(),
-        ..Default::default()
-    });
+    let report = pipeline::process(&Source::file(
+        &format!("file://{}", html.display()),
+        &fs::read(html).unwrap(),
+        "2026-01-01T00:00:00Z",
+    ));
     // Prose records are a table too; a progress table means the prose reader never ran.
     report.prose.is_none() && !report.tables.is_empty()
 }
@@ -167,12 +166,11 @@ fn no_fixture_gives_an_item_its_expected_file_lacks() {
 fn a_page_with_a_progress_table_is_not_read_as_prose() {
     let page = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/prose/06_table_and_prose_summary.html");
-    let report = pipeline::process(&Source {
-        url: format!("file://{}", page.display()),
-        bytes: fs::read(&page).unwrap(),
-        fetched_at: "2026-01-01T00:00:00Z".into(),
-        ..Default::default()
-    });
+    let report = pipeline::process(&Source::file(
+        &format!("file://{}", page.display()),
+        &fs::read(&page).unwrap(),
+        "2026-01-01T00:00:00Z",
+    ));
     assert_eq!(report.error, None);
     assert!(!report.tables.is_empty());
     // The pipeline did not run the prose reader at all, and every record is the table's.
@@ -186,12 +184,11 @@ fn a_page_with_a_progress_table_is_not_read_as_prose() {
 
 /// The page through `pipeline::process`, as `scrape` runs it.
 fn through_pipeline(html: &Path) -> minsheng::record::PageReport {
-    pipeline::process(&Source {
-        url: format!("file://{}", html.display()),
-        bytes: fs::read(html).unwrap(),
-        fetched_at: "2026-01-01T00:00:00Z".into(),
-        ..Default::default()
-    })
+    pipeline::process(&Source::file(
+        &format!("file://{}", html.display()),
+        &fs::read(html).unwrap(),
+        "2026-01-01T00:00:00Z",
+    ))
 }
 
 #[test]

@@ -24,14 +24,10 @@ fn save_articles(store: &mut Store, first: usize, n: usize) {
         let mut body = bytes.clone();
         body.extend_from_slice(format!("<!-- {i} -->").as_bytes());
         let report = pipeline::process(&Source {
-            url: url.clone(),
-            bytes: body.clone(),
-            content_type: Some("text/html; charset=utf-8".into()),
-            fetched_at: at.clone(),
-            final_url: Some(url.clone()),
+            content_type: Some("text/html; charset=utf-8"),
+            final_url: Some(&url),
             http_status: Some(200),
-            default_publisher: None,
-            ..Default::default()
+            ..Source::file(&url, &body, &at)
         });
         assert_eq!(report.records().count(), 16, "{:?}", report.error);
         let snap = Snapshot {

@@ -22,16 +22,7 @@ fn snap(bytes: &[u8], at: &str) -> Snapshot {
 }
 
 fn report(s: &Snapshot) -> PageReport {
-    pipeline::process(&Source {
-        url: s.url.clone(),
-        bytes: s.bytes.clone(),
-        content_type: s.content_type.clone(),
-        fetched_at: s.fetched_at.clone(),
-        final_url: Some(s.final_url.clone()),
-        http_status: Some(s.status),
-        default_publisher: None,
-        ..Default::default()
-    })
+    pipeline::process(&Source::fetched(s))
 }
 
 fn store() -> (tempfile::TempDir, Store) {

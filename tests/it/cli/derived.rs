@@ -189,13 +189,10 @@ fn store_with_the_seed(db: &Path) {
     let at = "2026-11-29T00:00:00Z".to_string();
     let bytes = fs::read(seed()).unwrap();
     let report = pipeline::process(&Source {
-        url: url.clone(),
-        bytes: bytes.clone(),
-        content_type: Some("text/html; charset=utf-8".into()),
-        fetched_at: at.clone(),
-        final_url: Some(url.clone()),
+        content_type: Some("text/html; charset=utf-8"),
+        final_url: Some(&url),
         http_status: Some(200),
-        ..Default::default()
+        ..Source::file(&url, &bytes, &at)
     });
     let snap = Snapshot {
         not_modified: false,
