@@ -196,7 +196,7 @@ pub fn process_with_links(source: &Source) -> (PageReport, Vec<AttachmentLink>) 
 }
 
 fn read(source: &Source, want_links: bool) -> (PageReport, Vec<AttachmentLink>) {
-    let sha = sha256_hex(&source.bytes);
+    let sha = sha256_hex(source.bytes);
     let mut report = PageReport::failed(source.url.to_string(), String::new());
     report.error = None;
     report.article_url = source.article();
@@ -209,19 +209,15 @@ fn read(source: &Source, want_links: bool) -> (PageReport, Vec<AttachmentLink>) 
         report.error = Some(PageError::Empty.to_string());
         return (report, Vec::new());
     }
-    let name = name_in_url(&source.url);
-    let kind = sniff::sniff(
-        &source.bytes,
-        source.content_type.as_deref(),
-        name.as_deref(),
-    );
+    let name = name_in_url(source.url);
+    let kind = sniff::sniff(source.bytes, source.content_type, name.as_deref());
     report.source_format = format_of(&kind);
     let want_links = want_links && kind == DocKind::Html;
     let mut links = Vec::new();
     match kind {
         DocKind::Html | DocKind::Unknown(_) => links = html(source, &sha, &mut report, want_links),
         DocKind::Pdf => report.error = Some(PDF_NOT_READ.to_string()),
-        kind => document::read(source, &sha, &kind, &source.bytes, &mut report),
+        kind => document::read(source, &sha, &kind, source.bytes, &mut report),
     }
     finish(&mut report);
     (report, links)
@@ -280,7 +276,7 @@ fn html(
     report: &mut PageReport,
     want_links: bool,
 ) -> Vec<AttachmentLink> {
-    if let Some(err) = sniff_not_html(&source.bytes) {
+    if let Some(err) = sniff_not_html(source.bytes) {
         report.error = Some(err.to_string());
         return Vec::new();
     }
@@ -290,14 +286,14 @@ fn html(
         source: encoding_source,
         replacement_chars,
         note,
-    } = decode::decode(&source.bytes, source.content_type.as_deref());
+    } = decode::decode(source.bytes, source.content_type);
     report.encoding = Some(encoding.name().to_string());
     report.encoding_source = Some(encoding_source.as_str().to_string());
     report.encoding_note = note;
     report.replacement_chars = replacement_chars;
 
     let document = Document::parse(&text);
-    let base = source.final_url.as_deref().unwrap_or(&source.url);
+    let base = source.final_url.unwrap_or(source.url);
     let links = match url::Url::parse(base) {
         Ok(base) if want_links => extract::links::attachment_links_of(&document, &base),
         _ => Vec::new(),

@@ -156,11 +156,10 @@ fn as_published_text(published_at: &str) -> String {
 fn fallback_title(source: &Source) -> Option<String> {
     let from_link = source
         .link_text
-        .as_deref()
         .map(|t| strip_attachment_extension(t.trim()).trim().to_string())
         .filter(|t| !t.is_empty());
     from_link.or_else(|| {
-        super::name_in_url(&source.url)
+        super::name_in_url(source.url)
             .map(|name| strip_attachment_extension(&name).trim().to_string())
             .filter(|t| !t.is_empty())
     })
@@ -188,10 +187,7 @@ fn tables(
     let (publisher, published) = if source.article_url.is_some() {
         (
             source.article_publisher.map(str::to_string),
-            source
-                .article_published_at
-                .as_deref()
-                .map(as_published_text),
+            source.article_published_at.map(as_published_text),
         )
     } else {
         (
