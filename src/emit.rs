@@ -23,7 +23,9 @@ pub mod xlsx;
 
 use crate::record::PageReport;
 pub use derived::Derived;
-pub use render::{csv_field, csv_fields, render, render_with, CsvFormat, RenderError, Rendered};
+pub use render::{
+    csv_fields, render, render_version, render_with, CsvFormat, RenderError, Rendered,
+};
 use serde_json::Value;
 pub use set::{current_manifest, StoreOrigin};
 use set::{Generation, Manifest, Step};
@@ -71,6 +73,9 @@ pub const COLUMNS: [&str; 30] = [
 pub const RECORDS_CSV: &str = "records.csv";
 pub const RECORDS_JSONL: &str = "records.jsonl";
 pub const PAGES_JSON: &str = "pages.json";
+/// Every version of the crawl store's records (`export --history`).
+pub const HISTORY_CSV: &str = "records_history.csv";
+pub const HISTORY_JSONL: &str = "records_history.jsonl";
 
 /// A failure to write the outputs, with the file it concerns.
 #[derive(Debug, thiserror::Error)]

@@ -22,14 +22,11 @@ use crate::emit::{
     RECORDS_JSONL,
 };
 use crate::record::PageReport;
-use crate::sanitize;
 use crate::store::{Store, StoreError};
-use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub const HISTORY_CSV: &str = "records_history.csv";
-pub const HISTORY_JSONL: &str = "records_history.jsonl";
+pub use crate::emit::{HISTORY_CSV, HISTORY_JSONL};
 
 /// Why the outputs could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -166,11 +163,15 @@ fn folder_key(out: &Path) -> String {
 /// `records_history.jsonl` of the set being written, with the same care as the current
 /// records: no control characters, formulas neutralized unless the format is raw.
 fn write_history(store: &Store, output: &mut Output) -> Result<usize, ExportError> {
-    let mut versions = store.history()?;
-    for v in &mut versions {
-        sanitize::strip_controls_in(&mut v.record);
-    }
+    let versions = store.history()?;
     let format = output.format();
+    let mut rows = Vec::with_capacity(versions.len());
+    for v in &versions {
+        let rendered =
+            emit::render_version(&v.record, &v.valid_from, v.valid_to.as_deref(), format)
+                .map_err(|e| e.in_dir(output.dir()))?;
+        rows.push(rendered);
+    }
     output.write_file(HISTORY_CSV, |file| {
         if format.bom {
             file.write_all(b"\xEF\xBB\xBF")?;
@@ -179,26 +180,14 @@ fn write_history(store: &Store, output: &mut Output) -> Result<usize, ExportErro
         let mut header: Vec<&str> = COLUMNS.to_vec();
         header.extend(["valid_from", "valid_to"]);
         csv.write_record(&header)?;
-        for v in &versions {
-            let mut fields: Vec<String> = COLUMNS
-                .iter()
-                .map(|c| format.cell(&emit::csv_field(&v.record[*c])).into_owned())
-                .collect();
-            fields.push(v.valid_from.clone());
-            fields.push(v.valid_to.clone().unwrap_or_default());
-            csv.write_record(&fields)?;
+        for (fields, _) in &rows {
+            csv.write_record(fields)?;
         }
         csv.flush()
     })?;
     output.write_file(HISTORY_JSONL, |file| {
-        for v in &versions {
-            let mut object = v.record.as_object().cloned().unwrap_or_default();
-            object.insert("valid_from".into(), Value::from(v.valid_from.clone()));
-            object.insert(
-                "valid_to".into(),
-                v.valid_to.clone().map_or(Value::Null, Value::from),
-            );
-            writeln!(file, "{}", Value::Object(object))?;
+        for (_, line) in &rows {
+            writeln!(file, "{line}")?;
         }
         Ok(())
     })?;

@@ -3,9 +3,10 @@
 //! pages.json element, with control characters removed first so the three agree. Pure: the
 //! writing is [`super::Output`]'s.
 
-use super::{EmitError, PAGES_JSON, RECORDS_CSV, RECORDS_JSONL};
+use super::{EmitError, HISTORY_JSONL, PAGES_JSON, RECORDS_CSV, RECORDS_JSONL};
 use crate::record::{PageReport, Record};
 use crate::sanitize;
+use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::io;
@@ -57,17 +58,6 @@ pub fn csv_fields(r: &Record) -> [String; 30] {
         opt(&r.as_of),
         r.project_key.clone(),
     ]
-}
-
-/// The CSV field of one value of a record's JSON form, written as [`csv_fields`] writes the
-/// record: null is empty, a string is itself, anything else is its JSON text (`80.0`, `true`,
-/// `{"备注":"..."}`). For records read back from the crawl store.
-pub fn csv_field(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// How records.csv is written.
@@ -143,22 +133,58 @@ fn may_hold_controls(json: &str) -> bool {
     })
 }
 
-/// `page` without control characters in any of its strings ([`sanitize::strip_controls`]):
-/// borrowed when its JSON text shows none (the usual case), else cleaned through its JSON
-/// form, so that every field is covered, those added later included.
-fn without_controls<'a>(
-    page: &'a PageReport,
+/// `item` (a page or a record) without control characters in any of its strings
+/// ([`sanitize::strip_controls`]): borrowed when its JSON text shows none (the usual case),
+/// else cleaned through its JSON form, so that every field is covered, those added later
+/// included. `file` is the output it is for, for errors.
+fn without_controls<'a, T: Clone + Serialize + DeserializeOwned>(
+    item: &'a T,
     json: &str,
-) -> Result<Cow<'a, PageReport>, RenderError> {
+    file: &'static str,
+) -> Result<Cow<'a, T>, RenderError> {
     if !may_hold_controls(json) {
-        return Ok(Cow::Borrowed(page));
+        return Ok(Cow::Borrowed(item));
     }
-    let mut value = serde_json::to_value(page).map_err(|e| RenderError::of(PAGES_JSON, e))?;
+    let mut value = serde_json::to_value(item).map_err(|e| RenderError::of(file, e))?;
     if !sanitize::strip_controls_in(&mut value) {
-        return Ok(Cow::Borrowed(page));
+        return Ok(Cow::Borrowed(item));
     }
-    let clean = serde_json::from_value(value).map_err(|e| RenderError::of(PAGES_JSON, e))?;
+    let clean = serde_json::from_value(value).map_err(|e| RenderError::of(file, e))?;
     Ok(Cow::Owned(clean))
+}
+
+/// One version of a record as the history files write it: its records.csv fields (each
+/// cell as `format` writes it) followed by `valid_from` and `valid_to` (empty while
+/// current), and its records.jsonl object with those two keys appended (null while
+/// current). Control characters are removed first, as from every page.
+pub fn render_version(
+    record: &Record,
+    valid_from: &str,
+    valid_to: Option<&str>,
+    format: CsvFormat,
+) -> Result<(Vec<String>, String), RenderError> {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        #[serde(flatten)]
+        record: &'a Record,
+        valid_from: &'a str,
+        valid_to: Option<&'a str>,
+    }
+    let json = serde_json::to_string(record).map_err(|e| RenderError::of(HISTORY_JSONL, e))?;
+    let record = without_controls(record, &json, HISTORY_JSONL)?;
+    let mut fields: Vec<String> = csv_fields(&record)
+        .iter()
+        .map(|f| format.cell(f).into_owned())
+        .collect();
+    fields.push(valid_from.to_string());
+    fields.push(valid_to.unwrap_or_default().to_string());
+    let line = Line {
+        record: &record,
+        valid_from,
+        valid_to,
+    };
+    let line = serde_json::to_string(&line).map_err(|e| RenderError::of(HISTORY_JSONL, e))?;
+    Ok((fields, line))
 }
 
 /// Renders `page` for [`super::Output::write_rendered`]: the same bytes
@@ -175,7 +201,7 @@ pub fn render_with(
     values: bool,
 ) -> Result<Rendered, RenderError> {
     let json = serde_json::to_string_pretty(page).map_err(|e| RenderError::of(PAGES_JSON, e))?;
-    let (page, json) = match without_controls(page, &json)? {
+    let (page, json) = match without_controls(page, &json, PAGES_JSON)? {
         Cow::Borrowed(page) => (Cow::Borrowed(page), json),
         Cow::Owned(clean) => {
             let json =

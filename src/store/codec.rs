@@ -2,6 +2,7 @@
 //! version records, and the hash that says whether a record changed.
 
 use super::*;
+use sha2::{Digest, Sha256};
 
 /// The compressor of raw versions: zlib at the fast level. Raw versions are written for
 /// every new page and read back only by `reparse`, so compressing runs in the crawl's hot path.
@@ -62,44 +63,41 @@ pub(super) fn row_keys(report: &PageReport) -> Vec<(usize, String, usize, String
                 (true, Some(seq)) => format!("seq={seq}"),
                 _ => format!("row={}", r.row_index),
             };
-            let (text, hash) = match serde_json::to_string(r) {
-                Ok(text) => {
-                    let hash = content_hash(r, &text);
-                    (text, hash)
-                }
-                Err(_) => ("null".to_string(), content_hash_of_value(&Value::Null)),
-            };
-            out.push((r.table_index, key, r.row_index, text, hash));
+            // A Record always serializes: its map keys are strings.
+            let text = serde_json::to_string(r).unwrap_or_else(|_| "null".to_string());
+            out.push((r.table_index, key, r.row_index, text, content_hash(r)));
         }
     }
     out
 }
 
-/// Hash of what a record says, without when and from which bytes it was read: the SHA-256 of
-/// its JSON (`text`) without `fetched_at` and `content_sha256`. Those two keys stand side by
-/// side (the last two of Record schema v1, followed by the nine v2 columns), so the text is
-/// cut around them rather than a JSON value built, cloned and edited per row; the value route
-/// stays for a record whose text does not read so. Only fixed keys follow them, so the last
-/// occurrence of the pair is the record's own.
-pub(super) fn content_hash(record: &Record, text: &str) -> String {
-    let pair = serde_json::to_string(&record.fetched_at)
-        .and_then(|at| Ok((at, serde_json::to_string(&record.content_sha256)?)))
-        .map(|(at, sha)| format!(",\"fetched_at\":{at},\"content_sha256\":{sha}"));
-    match pair.ok().and_then(|pair| {
-        text.rfind(pair.as_str())
-            .map(|at| format!("{}{}", &text[..at], &text[at + pair.len()..]))
-    }) {
-        Some(without) => sha256_hex(without.as_bytes()),
-        None => content_hash_of_value(&serde_json::from_str(text).unwrap_or(Value::Null)),
-    }
+/// Hash of what a record says, not when or from which bytes it was read: the SHA-256 of the
+/// record's JSON with `fetched_at` and `content_sha256` empty. serde writes a Record's keys
+/// in the order they are declared and `extra` in its columns' order, so the same record
+/// always hashes the same, whatever text it was stored as (store schema version 5; version 4
+/// cut the two keys out of the stored text, see [`super::schema::rehash`]).
+pub(super) fn content_hash(record: &Record) -> String {
+    let content = Record {
+        fetched_at: String::new(),
+        content_sha256: String::new(),
+        ..record.clone()
+    };
+    let mut hash = HashWriter(Sha256::new());
+    // Writing into a hasher never fails, and a Record always serializes.
+    let _ = serde_json::to_writer(&mut hash, &content);
+    hex::encode(hash.0.finalize())
 }
 
-/// [`content_hash`] on a JSON value (the other keys keep their order).
-pub(super) fn content_hash_of_value(record: &Value) -> String {
-    let mut v = record.clone();
-    if let Value::Object(map) = &mut v {
-        map.shift_remove("fetched_at");
-        map.shift_remove("content_sha256");
+/// An `io::Write` that hashes what is written, so a record is hashed without its text.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
     }
-    sha256_hex(v.to_string().as_bytes())
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

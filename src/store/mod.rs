@@ -24,7 +24,6 @@ use crate::record::{PageReport, Record};
 use flate2::read::ZlibDecoder;
 use flate2::{Compress, Compression, FlushCompress, Status};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Params};
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -158,8 +157,8 @@ impl std::ops::AddAssign for RecordChanges {
 /// One version of a record, for `export --history`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordVersion {
-    /// The record as emitted (Record schema v1 keys, in order).
-    pub record: Value,
+    /// The record as it was saved.
+    pub record: Record,
     pub valid_from: String,
     /// None while current.
     pub valid_to: Option<String>,
@@ -265,6 +264,7 @@ impl Store {
             if version >= 1 {
                 upgrade_to_record_v2(&conn)
                     .map_err(err("cannot bring the stored records to Record schema v2"))?;
+                rehash(&conn).map_err(err("cannot take the records' content hashes again"))?;
             }
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)
                 .map_err(err("cannot set the schema version"))?;

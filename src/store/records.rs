@@ -272,7 +272,7 @@ impl Store {
     }
 
     /// The open (current) record versions, in the same order.
-    pub fn current_records(&self) -> Result<Vec<Value>, StoreError> {
+    pub fn current_records(&self) -> Result<Vec<Record>, StoreError> {
         Ok(self
             .versions("WHERE valid_to IS NULL")?
             .into_iter()
@@ -282,22 +282,29 @@ impl Store {
 
     pub(super) fn versions(&self, filter: &str) -> Result<Vec<RecordVersion>, StoreError> {
         let sql = format!(
-            "SELECT record, valid_from, valid_to FROM record_versions {filter}
+            "SELECT record, valid_from, valid_to, id, url FROM record_versions {filter}
              ORDER BY url, table_index, row_index, valid_from, id"
         );
         let mut stmt = self
             .conn
             .prepare_cached(&sql)
             .map_err(self.err("cannot read the record versions"))?;
-        let rows: Vec<(String, String, Option<String>)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        type Row = (String, String, Option<String>, i64, String);
+        let rows: Vec<Row> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .and_then(|rows| rows.collect())
             .map_err(self.err("cannot read the record versions"))?;
         rows.into_iter()
-            .map(|(record, valid_from, valid_to)| {
+            .map(|(record, valid_from, valid_to, id, url)| {
                 let record = serde_json::from_str(&record).map_err(|e| {
-                    StoreError::caused_by(&self.path, "cannot read a stored record", e)
-                        .of_kind(StoreErrorKind::Corrupt)
+                    StoreError::caused_by(
+                        &self.path,
+                        format!("cannot read the stored record {id} of {url}"),
+                        e,
+                    )
+                    .of_kind(StoreErrorKind::Corrupt)
                 })?;
                 Ok(RecordVersion {
                     record,

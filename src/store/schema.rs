@@ -4,7 +4,8 @@ use super::*;
 
 /// Bumped when the schema changes; a newer store is refused rather than misread.
 /// Version 4: the stored records and reports are Record schema v2 ([`upgrade_to_record_v2`]).
-pub(super) const SCHEMA_VERSION: i64 = 4;
+/// Version 5: a record's content hash is taken over its own serialization ([`rehash`]).
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS pages (
@@ -148,7 +149,7 @@ pub(super) fn upgrade_to_record_v2(conn: &Connection) -> rusqlite::Result<()> {
             continue;
         };
         if new_text != text {
-            let hash = content_hash(&record, &new_text);
+            let hash = content_hash(&record);
             tx.execute(
                 "UPDATE record_versions SET record = ?2, content_hash = ?3 WHERE id = ?1",
                 params![id, new_text, hash],
@@ -184,6 +185,29 @@ pub(super) fn upgrade_to_record_v2(conn: &Connection) -> rusqlite::Result<()> {
                 "UPDATE reports SET report = ?2 WHERE url = ?1",
                 params![url, new_text],
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// From version 4 (and older) to 5: every record's content hash taken again by
+/// [`content_hash`], which hashes the record's serialization with its two provenance keys
+/// empty instead of cutting them out of the stored text; the old hash of an unchanged record
+/// would differ from the new one, and every record would look changed at its page's next
+/// check. A row that does not read as a record keeps its hash. Idempotent.
+pub(super) fn rehash(conn: &Connection) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String, String)> = conn
+        .prepare("SELECT id, record, content_hash FROM record_versions")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = conn.prepare("UPDATE record_versions SET content_hash = ?2 WHERE id = ?1")?;
+    for (id, text, old) in rows {
+        let Ok(record) = serde_json::from_str::<Record>(&text) else {
+            continue;
+        };
+        let hash = content_hash(&record);
+        if hash != old {
+            update.execute(params![id, hash])?;
         }
     }
     Ok(())

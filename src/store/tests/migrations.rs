@@ -2,6 +2,26 @@
 //! the current one on open, its data kept, and a reparse fills what records alone could not.
 
 use super::*;
+use serde_json::Value;
+
+/// The content hash as store schema version 4 and older took it: the SHA-256 of the record's
+/// JSON text without the `fetched_at` and `content_sha256` keys.
+fn hash_before_v5(record: &Value) -> String {
+    let mut v = record.clone();
+    let map = v.as_object_mut().unwrap();
+    map.shift_remove("fetched_at");
+    map.shift_remove("content_sha256");
+    sha256_hex(v.to_string().as_bytes())
+}
+
+/// The current records as their JSON values.
+fn current_values(store: &Store) -> Vec<Value> {
+    let records = store.current_records().unwrap();
+    records
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+}
 
 /// A store holding the seed article, closed after `sql` set it back to an older schema.
 fn seed_store_set_back(sql: &str) -> (tempfile::TempDir, PathBuf) {
@@ -74,7 +94,7 @@ fn set_back_to_record_v1(db: &Path, note_header: &str) {
     for (id, text) in rows {
         let mut v: Value = serde_json::from_str(&text).unwrap();
         strip_v2(&mut v, note_header);
-        let hash = content_hash_of_value(&v);
+        let hash = hash_before_v5(&v);
         conn.execute(
             "UPDATE record_versions SET record = ?2, content_hash = ?3 WHERE id = ?1",
             params![id, v.to_string(), hash],
@@ -112,7 +132,7 @@ fn a_version_3_store_of_v1_records_is_brought_to_record_schema_v2_on_open() {
     }
     let got = store.articles().unwrap()[0].report.clone().unwrap();
     assert_eq!(got, want);
-    let current = store.current_records().unwrap();
+    let current = current_values(&store);
     let want_records: Vec<Value> = want
         .records()
         .map(|r| serde_json::to_value(r).unwrap())
@@ -128,7 +148,7 @@ fn a_version_3_store_of_v1_records_is_brought_to_record_schema_v2_on_open() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let want_hashes: Vec<String> = want_records.iter().map(content_hash_of_value).collect();
+    let want_hashes: Vec<String> = want.records().map(content_hash).collect();
     assert_eq!(hashes, want_hashes);
     let version: i64 = store
         .conn
@@ -153,7 +173,7 @@ fn reparse_of_a_migrated_store_fills_what_the_records_alone_could_not() {
     set_back_to_record_v1(&db, "进展情况");
     let first = |db: &Path| {
         let store = Store::open(db).unwrap();
-        store.current_records().unwrap().remove(0)
+        current_values(&store).remove(0)
     };
     let migrated = first(&db);
     assert_eq!(migrated["progress_note"], Value::Null);
@@ -200,4 +220,52 @@ fn a_version_2_store_gains_the_list_links_and_the_source_index() {
         )
         .unwrap();
     assert!(plan.contains("page_by_source"), "{plan}");
+}
+
+#[test]
+fn a_version_4_store_takes_its_hashes_again_so_an_unchanged_page_stays_unchanged() {
+    let (_dir, db) = seed_store_set_back("");
+    {
+        let conn = Connection::open(&db).unwrap();
+        let rows: Vec<(i64, String)> = conn
+            .prepare("SELECT id, record FROM record_versions")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (id, text) in rows {
+            let old = hash_before_v5(&serde_json::from_str(&text).unwrap());
+            conn.execute(
+                "UPDATE record_versions SET content_hash = ?2 WHERE id = ?1",
+                params![id, old],
+            )
+            .unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+    }
+    let mut store = Store::open(&db).unwrap();
+    let s1 = snap(SEED, "2026-11-01T00:00:00Z");
+    let want: Vec<String> = report(&s1).records().map(content_hash).collect();
+    let hashes: Vec<String> = store
+        .conn
+        .prepare("SELECT content_hash FROM record_versions ORDER BY row_index")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(hashes, want);
+    // The same page fetched again a day later: every record is as it was.
+    let s2 = snap(SEED, "2026-11-02T00:00:00Z");
+    let changes = store
+        .save_article("文成", None, &s2, &report(&s2), &s2.fetched_at)
+        .unwrap();
+    assert_eq!(
+        changes,
+        RecordChanges {
+            unchanged: 16,
+            ..Default::default()
+        }
+    );
 }
