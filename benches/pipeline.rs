@@ -64,7 +64,7 @@ fn bench(c: &mut Criterion) {
         if name == "all_fixtures" {
             let texts: Vec<String> = all
                 .iter()
-                .map(|(_, b)| minsheng::decode::decode(b, None).text)
+                .map(|(_, b)| minsheng::pipeline::decode(b, None).text)
                 .collect();
             group.throughput(Throughput::Bytes(total as u64));
             group.bench_function(BenchmarkId::new("bare_parse", name), |b| {
@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
             });
             continue;
         }
-        let text = minsheng::decode::decode(bytes, None).text;
+        let text = minsheng::pipeline::decode(bytes, None).text;
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(BenchmarkId::new("bare_parse", name), |b| {
             b.iter(|| std::hint::black_box(scraper::Html::parse_document(&text)))

@@ -40,7 +40,7 @@ fn main() {
     }
     let texts: Vec<String> = pages
         .iter()
-        .map(|b| minsheng::decode::decode(b, None).text)
+        .map(|b| minsheng::pipeline::decode(b, None).text)
         .collect();
     if mode == "interleaved" {
         let rounds: Vec<(f64, f64)> = (0..n)

@@ -79,7 +79,7 @@ struct Declared {
 /// Decodes `bytes`; `content_type` is the HTTP Content-Type header when the bytes came over HTTP.
 ///
 /// ```
-/// let d = minsheng::decode::decode("<p>民生实事</p>".as_bytes(), None);
+/// let d = minsheng::pipeline::decode("<p>民生实事</p>".as_bytes(), None);
 /// assert_eq!(d.encoding.name(), "UTF-8");
 /// assert_eq!(d.text, "<p>民生实事</p>");
 /// ```

@@ -14,19 +14,26 @@
 //! the global allocator. Those are the `minsheng` binary's (`src/main.rs`), as is the command
 //! line (`src/cli.rs`).
 
+// The public face: what a user of the library needs (DESIGN.md "Layout"): the pipeline
+// (`pipeline::process` on a `Source`, and `pipeline::decode` on its own), the record and
+// its reports, the writers, the fetcher, the configs, the two commands' entry points, the
+// crawl store and its timeline. The stages behind `process` are the crate's own: their
+// types (html5ever's among them) change with the pipeline and are tested inside it.
 pub mod config;
 pub mod crawl;
-pub mod decode;
 pub mod emit;
-pub mod extract;
 pub mod fetch;
 pub mod link;
-pub mod normalize;
 pub mod pipeline;
-pub mod prose;
 pub mod record;
 pub mod sanitize;
 pub mod scrape;
-pub mod sniff;
 pub mod store;
+
+// The stages behind `pipeline::process`, and the crawl's CPU workers.
+pub(crate) mod decode;
+pub(crate) mod extract;
+pub(crate) mod normalize;
+pub(crate) mod prose;
+pub(crate) mod sniff;
 mod workers;

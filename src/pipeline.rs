@@ -20,8 +20,14 @@ mod source;
 
 pub use source::{Fetched, Source};
 
-use crate::decode::{self, Decoded};
-use crate::extract::{self, dom::Document, links::AttachmentLink};
+/// The first stage on its own: a page's bytes as text, with the encoding and what decided it.
+pub use crate::decode::{decode, Decoded, EncodingSource};
+/// Whether this machine reads doc / wps / et: LibreOffice's `soffice` on PATH.
+pub use crate::extract::convert::find_soffice;
+/// An attachment link of an article ([`process_with_links`]).
+pub use crate::extract::links::AttachmentLink;
+
+use crate::extract::{self, dom::Document};
 use crate::normalize;
 use crate::record::{PageReport, SourceFormat, TableReport};
 use crate::sniff::{self, DocKind};
@@ -286,7 +292,7 @@ fn html(
         source: encoding_source,
         replacement_chars,
         note,
-    } = decode::decode(source.bytes, source.content_type);
+    } = decode(source.bytes, source.content_type);
     report.encoding = Some(encoding.name().to_string());
     report.encoding_source = Some(encoding_source.as_str().to_string());
     report.encoding_note = note;

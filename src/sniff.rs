@@ -22,12 +22,7 @@
 //! Pure: no disk, no network; the ZIP and OLE directories are read from the bytes in memory
 //! (names only — no entry is decompressed except ODF's few-byte `mimetype`).
 //!
-//! ```
-//! use minsheng::sniff::{sniff, DocKind};
-//! assert_eq!(sniff(b"%PDF-1.7\n", None, None), DocKind::Pdf);
-//! assert_eq!(sniff(b"<!DOCTYPE html><html>", Some("application/vnd.ms-excel"), None), DocKind::Html);
-//! assert_eq!(DocKind::Xlsx.as_str(), "xlsx");
-//! ```
+//! (The example is the test `module_example` at the end of this file.)
 
 use std::io::{Cursor, Read};
 
@@ -378,5 +373,23 @@ mod tests {
             names,
             ["html", "xlsx", "xls", "ods", "docx", "doc", "wps", "et", "pdf", "unknown"]
         );
+    }
+}
+
+#[cfg(test)]
+mod module_example {
+    #[test]
+    fn module_example() {
+        use crate::sniff::{sniff, DocKind};
+        assert_eq!(sniff(b"%PDF-1.7\n", None, None), DocKind::Pdf);
+        assert_eq!(
+            sniff(
+                b"<!DOCTYPE html><html>",
+                Some("application/vnd.ms-excel"),
+                None
+            ),
+            DocKind::Html
+        );
+        assert_eq!(DocKind::Xlsx.as_str(), "xlsx");
     }
 }

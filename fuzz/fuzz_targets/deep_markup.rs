@@ -37,7 +37,7 @@ const PIECES: [&str; 24] = [
 ];
 
 /// Bytes of markup in a page at most: 100,000 `<div>`s or `<b>`s fit, 100,000 nested tables
-/// do not (tests/it/inputs.rs has those). Large pages are linear but slow under the fuzzer's
+/// do not (src/extract/tests/deep.rs has those). Large pages are linear but slow under the fuzzer's
 /// instrumentation (a 1.3 MB page took 1 s), and the 2-second timeout is there to catch
 /// quadratic shapes, not size.
 const BUDGET: usize = 600_000;

@@ -39,13 +39,13 @@ mod commands;
 pub mod config;
 mod error;
 pub mod export;
-pub mod lists;
+pub(crate) mod lists;
 mod lock;
 mod run;
 mod stop;
 mod summary;
 mod verdict;
-pub mod writer;
+pub(crate) mod writer;
 
 pub use commands::{export_current, reparse, reparse_as, reparse_with, ReparseSummary};
 pub use error::{CrawlError, EXIT_LOCKED};

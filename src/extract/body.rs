@@ -18,23 +18,14 @@
 //! - Empty paragraphs (`<p>&nbsp;</p>`) are left out. Nothing else is dropped: page chrome
 //!   (menus, metadata lines, footers) stays, and the prose reader tells it from items.
 //!
-//! ```
-//! let paragraphs = minsheng::extract::body::paragraphs(
-//!     "<html><body><div class=nav>首页</div><p>一、教育类</p>\
-//!      <p><span>1.</span>新建幼儿园3所。完成年度\n计划的60%。<br>（牵头单位：县教育局）</p>\
-//!      <p style='display: none'>手机版</p></body></html>",
-//! );
-//! assert_eq!(
-//!     paragraphs,
-//!     ["首页", "一、教育类", "1.新建幼儿园3所。完成年度计划的60%。", "（牵头单位：县教育局）"]
-//! );
-//! ```
+//! (The example is the test `module_example` at the end of this file.)
 
 use super::dom::{Document, Edge, Element, NodeData, NodeId};
 use super::text;
 use html5ever::{local_name, LocalName};
 
 /// The paragraphs of `html`'s body text, in document order.
+#[cfg(test)]
 pub fn paragraphs(html: &str) -> Vec<String> {
     paragraphs_of(&Document::parse(html))
 }
@@ -245,5 +236,26 @@ mod tests {
     fn a_page_without_markup_is_one_paragraph() {
         assert_eq!(paragraphs("1.新建幼儿园"), ["1.新建幼儿园"]);
         assert!(paragraphs("").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod module_example {
+    #[test]
+    fn module_example() {
+        let paragraphs = crate::extract::body::paragraphs(
+            "<html><body><div class=nav>首页</div><p>一、教育类</p>\
+             <p><span>1.</span>新建幼儿园3所。完成年度\n计划的60%。<br>（牵头单位：县教育局）</p>\
+             <p style='display: none'>手机版</p></body></html>",
+        );
+        assert_eq!(
+            paragraphs,
+            [
+                "首页",
+                "一、教育类",
+                "1.新建幼儿园3所。完成年度计划的60%。",
+                "（牵头单位：县教育局）"
+            ]
+        );
     }
 }

@@ -27,13 +27,7 @@
 //! being built and counted in [`DocxDocument::tables_cut`]; a grid past `grid::MAX_CELLS`
 //! slots is not expanded (its `problem` says so).
 //!
-//! ```
-//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/attachments/progress.docx");
-//! let doc = minsheng::extract::docx::read_docx(&std::fs::read(path).unwrap()).unwrap();
-//! assert_eq!(doc.tables[0].title.as_deref(), Some("文成县2024年民生实事项目进展情况表"));
-//! assert_eq!(doc.tables[0].grid.rows[4][1].text, "养老服务"); // vMerge restart
-//! assert_eq!(doc.tables[0].grid.rows[5][1].rowspan, 2); // … and continue
-//! ```
+//! (The example is the test `module_example` at the end of this file.)
 
 mod layout;
 
@@ -482,5 +476,23 @@ impl Walk<'_> {
             }
             Err(problem) => table.problem = Some(problem),
         }
+    }
+}
+
+#[cfg(test)]
+mod module_example {
+    #[test]
+    fn module_example() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/attachments/progress.docx"
+        );
+        let doc = crate::extract::docx::read_docx(&std::fs::read(path).unwrap()).unwrap();
+        assert_eq!(
+            doc.tables[0].title.as_deref(),
+            Some("文成县2024年民生实事项目进展情况表")
+        );
+        assert_eq!(doc.tables[0].grid.rows[4][1].text, "养老服务"); // vMerge restart
+        assert_eq!(doc.tables[0].grid.rows[5][1].rowspan, 2); // … and continue
     }
 }

@@ -15,19 +15,9 @@
 //! repeated on a second `<html>`/`<body>` tag are added only when missing. What it drops:
 //! comment text (a comment stays as an empty node, so the text on either side of it stays two
 //! nodes, as in scraper), the doctype and the quirks mode, which nothing downstream reads.
-//! `tests/it/dom_matches_scraper.rs` checks the two trees are equal on every fixture and fuzz input.
+//! `extract/tests/dom_matches_scraper.rs` checks the two trees are equal on every fixture and fuzz input.
 //!
-//! ```
-//! use minsheng::extract::dom::Document;
-//! let doc = Document::parse("<table><tr><td>1</td></tr></table>");
-//! let html = doc.root_element().unwrap();
-//! let names: Vec<String> = doc
-//!     .descendants(html)
-//!     .filter_map(|id| doc.element(id))
-//!     .map(|el| el.name().to_string())
-//!     .collect();
-//! assert_eq!(names, ["html", "head", "body", "table", "tbody", "tr", "td"]);
-//! ```
+//! (The example is the test `module_example` at the end of this file.)
 
 mod sink;
 
@@ -116,12 +106,6 @@ pub struct Flattened {
     /// than [`MAX_FORMATTING`](crate::extract::MAX_FORMATTING) formatting elements were open or
     /// waiting to be reopened.
     pub formatting: usize,
-}
-
-impl Flattened {
-    pub fn is_empty(&self) -> bool {
-        self.too_deep == 0 && self.formatting == 0
-    }
 }
 
 /// A step of a depth-first walk: entering a node, or leaving it after its descendants.
@@ -258,3 +242,22 @@ impl Iterator for Traverse<'_> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod module_example {
+    #[test]
+    fn module_example() {
+        use crate::extract::dom::Document;
+        let doc = Document::parse("<table><tr><td>1</td></tr></table>");
+        let html = doc.root_element().unwrap();
+        let names: Vec<String> = doc
+            .descendants(html)
+            .filter_map(|id| doc.element(id))
+            .map(|el| el.name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["html", "head", "body", "table", "tbody", "tr", "td"]
+        );
+    }
+}

@@ -7,17 +7,7 @@
 //! 附件：进度表.docx</a>`. Only http(s) URLs are kept, each once (the first link wins), in
 //! document order.
 //!
-//! ```
-//! use minsheng::extract::links::attachment_links;
-//! let base = url::Url::parse("http://www.wencheng.gov.cn/art/2024/8/28/1.html").unwrap();
-//! let links = attachment_links(
-//!     "<p><a href='/attach/0/jd.XLSX'>附件1</a> <a href='/art/2.html'>上一篇</a></p>",
-//!     &base,
-//! );
-//! assert_eq!(links.len(), 1);
-//! assert_eq!(links[0].url, "http://www.wencheng.gov.cn/attach/0/jd.XLSX");
-//! assert_eq!(links[0].extension, "xlsx");
-//! ```
+//! (The example is the test `module_example` at the end of this file.)
 
 use super::dom::{Document, NodeData};
 use super::text::element_text;
@@ -101,6 +91,7 @@ fn extension_of(url: &Url, text: &str) -> Option<String> {
 }
 
 /// The attachment links of the HTML page `html` found at `base`.
+#[cfg(test)]
 pub fn attachment_links(html: &str, base: &Url) -> Vec<AttachmentLink> {
     attachment_links_of(&Document::parse(html), base)
 }
@@ -242,5 +233,21 @@ mod tests {
         assert_eq!(strip_attachment_extension("进度表.XLSX"), "进度表");
         assert_eq!(strip_attachment_extension("v1.2 进度"), "v1.2 进度");
         assert_eq!(strip_attachment_extension("进度表"), "进度表");
+    }
+}
+
+#[cfg(test)]
+mod module_example {
+    #[test]
+    fn module_example() {
+        use crate::extract::links::attachment_links;
+        let base = url::Url::parse("http://www.wencheng.gov.cn/art/2024/8/28/1.html").unwrap();
+        let links = attachment_links(
+            "<p><a href='/attach/0/jd.XLSX'>附件1</a> <a href='/art/2.html'>上一篇</a></p>",
+            &base,
+        );
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].url, "http://www.wencheng.gov.cn/attach/0/jd.XLSX");
+        assert_eq!(links[0].extension, "xlsx");
     }
 }

@@ -12,13 +12,7 @@
 //! What it does not do: decide which tables are progress tables or what a header means —
 //! that is `normalize`, which knows the header synonyms.
 //!
-//! ```
-//! let page = minsheng::extract::extract(
-//!     "<html><body><h1>进度表</h1><table><tr><td>序号</td></tr></table>\
-//!      <table><tr><td>序号</td></tr></table></body></html>",
-//! );
-//! assert_eq!((page.tables.len(), page.duplicates_dropped), (1, 1));
-//! ```
+//! (The example is the test `module_example` at the end of this file.)
 
 pub mod body;
 pub mod convert;
@@ -36,7 +30,7 @@ use html5ever::local_name;
 use std::collections::HashMap;
 
 pub use dom::Flattened;
-pub use grid::{Cell, Grid, GridError};
+pub use grid::{Grid, GridError};
 pub use guard::{MAX_DEPTH, MAX_FORMATTING};
 pub use meta::PageMeta;
 
@@ -90,7 +84,9 @@ pub struct Page {
     pub flattened: Flattened,
 }
 
-/// Parses `html` and extracts its tables and metadata.
+/// Parses `html` and extracts its tables and metadata (the pipeline parses once and calls
+/// [`extract_from`]).
+#[cfg(test)]
 pub fn extract(html: &str) -> Page {
     extract_from(&Document::parse(html), html)
 }
@@ -421,83 +417,16 @@ fn is_heading_candidate(el: &dom::Element) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
+#[cfg(test)]
+mod module_example {
     #[test]
-    fn two_identical_tables_keep_the_first_and_count_one_duplicate() {
-        let page = extract(
-            "<html><body><table><tr><td>序号</td><td>项目内容</td></tr></table>\
-             <p>x</p><table><tr><td>序号</td><td>项目内容</td></tr></table></body></html>",
+    fn module_example() {
+        let page = crate::extract::extract(
+            "<html><body><h1>进度表</h1><table><tr><td>序号</td></tr></table>\
+             <table><tr><td>序号</td></tr></table></body></html>",
         );
-        assert_eq!(page.tables.len(), 1);
-        assert_eq!(page.tables[0].position, 0);
-        assert_eq!(page.duplicates_dropped, 1);
-    }
-
-    #[test]
-    fn tables_differing_in_one_cell_are_both_kept() {
-        let page = extract(
-            "<html><body><table><tr><td>1</td><td>20%</td></tr></table>\
-             <table><tr><td>1</td><td>30%</td></tr></table></body></html>",
-        );
-        assert_eq!(page.tables.len(), 2);
-        assert_eq!(page.duplicates_dropped, 0);
-    }
-
-    #[test]
-    fn whitespace_differences_do_not_make_tables_distinct() {
-        let page = extract(
-            "<html><body><table><tr><td> 县卫健局&nbsp;</td></tr></table>\
-             <table><tr><td><p>县卫健局</p></td></tr></table></body></html>",
-        );
-        assert_eq!(page.duplicates_dropped, 1);
-    }
-
-    #[test]
-    fn what_stands_between_tables_is_classified() {
-        let page = extract(
-            "<html><body><p>标题</p><table><tr><td>a</td></tr></table>\
-             <p>&nbsp;</p><table><tr><td>b</td></tr></table>\
-             <p>续表</p><table><tr><td>c</td></tr></table>\
-             <h3>二、其他</h3><table><tr><td>d</td></tr></table></body></html>",
-        );
-        let preceded: Vec<_> = page.tables.iter().map(|t| t.preceded_by).collect();
-        assert_eq!(
-            preceded,
-            vec![
-                Preceded::Other,
-                Preceded::Nothing,
-                Preceded::ContinuationHeading,
-                Preceded::Other
-            ]
-        );
-    }
-
-    #[test]
-    fn layout_frames_are_marked() {
-        let page = extract(
-            "<html><body><table><tr><td><table><tr><td>x</td></tr></table></td></tr></table></body></html>",
-        );
-        assert_eq!(page.tables.len(), 2);
-        assert!(page.tables[0].contains_tables);
-        assert!(!page.tables[1].contains_tables);
-    }
-
-    #[test]
-    fn a_page_without_closing_tags_is_truncated() {
-        assert!(extract("<html><body><table><tr><td>1</td>").truncated);
-        assert!(!extract("<html><body></body></html>").truncated);
-    }
-
-    #[test]
-    fn closing_tags_count_in_any_case_only_near_the_end() {
-        assert!(!is_truncated("<p>x</BODY>"));
-        assert!(!is_truncated("<p>x</Html"));
-        assert!(is_truncated("<p>x</bod"));
-        assert!(is_truncated("<p>x< /body>"));
-        let far = format!("</html>{}", "民".repeat(30_000));
-        assert!(is_truncated(&far));
-        assert!(!is_truncated(&format!("{far}</body>")));
+        assert_eq!((page.tables.len(), page.duplicates_dropped), (1, 1));
     }
 }

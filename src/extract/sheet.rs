@@ -25,7 +25,7 @@
 //! - above: the leading rows with at most one text (one cell or one merged range: a title, an
 //!   `附件1` label) and the leading label rows: rows whose every text starts with a
 //!   page-field label (`填报单位：`, `单位：`, `填报日期：`, `日期：`, `制表人：`, …, see
-//!   [`MARGIN_LABELS`]) or is the value of a bare label in the cell before it (`填报日期：` |
+//!   `margins::MARGIN_LABELS`) or is the value of a bare label in the cell before it (`填报日期：` |
 //!   `2024-07-05` is the one line `填报日期：2024-07-05`);
 //! - below: the trailing label rows. A 备注 row and a 合计 row stay in the grid: normalize
 //!   drops them by its own rules (and keeps the 备注 text);
@@ -52,16 +52,7 @@
 //! (zip + quick-xml): calamine's ods reader exposes neither merged ranges
 //! (`table:number-columns-spanned`) nor the `percentage` value type, and both are needed.
 //!
-//! ```
-//! use minsheng::extract::sheet::read_workbook;
-//! use minsheng::sniff::{sniff, DocKind};
-//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/attachments/progress_merged.xlsx");
-//! let bytes = std::fs::read(path).unwrap();
-//! assert_eq!(sniff(&bytes, None, None), DocKind::Xlsx);
-//! let sheets = read_workbook(&bytes, &DocKind::Xlsx).unwrap();
-//! assert_eq!(sheets[0].title.as_deref(), Some("文成县2024年民生实事项目上半年进展情况表"));
-//! assert_eq!(sheets[0].grid.rows[3][3].text, "80%"); // 0.8 formatted 0%
-//! ```
+//! (The example is the test `module_example` at the end of this file.)
 
 mod biff;
 mod margins;
@@ -69,7 +60,7 @@ mod ods;
 mod values;
 mod xlsx;
 
-pub use margins::{is_label_line, split_margins, title_among, Margins, MARGIN_LABELS};
+pub use margins::{is_label_line, split_margins, title_among, Margins};
 pub(crate) use ods::entity_text;
 pub(crate) use values::{date_text, is_percent_format, number_text, percent_text, text_of_string};
 
@@ -475,5 +466,26 @@ mod tests {
             build_grid(&cells, &[], 1000),
             Err(GridError::TooLarge { cells: 1_000_000 })
         );
+    }
+}
+
+#[cfg(test)]
+mod module_example {
+    #[test]
+    fn module_example() {
+        use crate::extract::sheet::read_workbook;
+        use crate::sniff::{sniff, DocKind};
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/attachments/progress_merged.xlsx"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(sniff(&bytes, None, None), DocKind::Xlsx);
+        let sheets = read_workbook(&bytes, &DocKind::Xlsx).unwrap();
+        assert_eq!(
+            sheets[0].title.as_deref(),
+            Some("文成县2024年民生实事项目上半年进展情况表")
+        );
+        assert_eq!(sheets[0].grid.rows[3][3].text, "80%"); // 0.8 formatted 0%
     }
 }

@@ -82,6 +82,7 @@ pub fn header_key(header: &str) -> String {
 }
 
 /// The field a header text names, if any.
+#[cfg(test)]
 pub fn field_of(header: &str) -> Option<Field> {
     field_of_key(&header_key(header))
 }

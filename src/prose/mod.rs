@@ -27,37 +27,18 @@
 //!
 //! [`completion`] is public on its own: a table with no completion column takes its
 //! completion from the progress-note cell by the same grammar (DESIGN "Numbers").
-//! `fixtures/prose/` holds hand-checked pages; `tests/it/prose.rs` compares every field.
+//! `fixtures/prose/` holds hand-checked pages; `corpus_tests.rs` compares every field.
 //!
-//! ```
-//! use minsheng::prose::{read, Verdict};
-//! let text: Vec<String> = [
-//!     "一、教育类",
-//!     "1.新建幼儿园3所。目前已完成主体工程，完成年度计划的60%。（牵头单位：县教育局）",
-//!     "2.改造校舍5处。已全部完成。",
-//!     "二、卫生类",
-//!     "1.新建村卫生室20个。完成率达85%，同比增长12%。",
-//!     "2.开展免费体检。正在推进。",
-//! ]
-//! .iter()
-//! .map(|s| s.to_string())
-//! .collect();
-//! let outcome = read(&text);
-//! assert_eq!(outcome.verdict, Verdict::Read { items: 3 });
-//! let first = &outcome.items[0];
-//! assert_eq!(first.category.as_deref(), Some("教育类"));
-//! assert_eq!(first.content, "新建幼儿园3所。");
-//! assert_eq!(first.completion_pct, Some(60.0));
-//! assert_eq!(first.lead_unit.as_deref(), Some("县教育局"));
-//! assert_eq!(outcome.items[2].completion_pct, Some(85.0));
-//! assert_eq!(outcome.rejected.len(), 1);
-//! ```
+//! (The example is the test `module_example` at the end of this file.)
 
 mod enumerator;
 mod fields;
 pub mod grammar;
 mod lines;
 mod segment;
+
+#[cfg(test)]
+mod corpus_tests;
 
 pub use grammar::{completion, Completion};
 
@@ -296,5 +277,33 @@ mod tests {
     fn rejected_text_is_shortened() {
         let long = "1.".to_string() + &"长".repeat(40);
         assert_eq!(shorten(&long), format!("1.{}…", "长".repeat(28)));
+    }
+}
+
+#[cfg(test)]
+mod module_example {
+    #[test]
+    fn module_example() {
+        use crate::prose::{read, Verdict};
+        let text: Vec<String> = [
+            "一、教育类",
+            "1.新建幼儿园3所。目前已完成主体工程，完成年度计划的60%。（牵头单位：县教育局）",
+            "2.改造校舍5处。已全部完成。",
+            "二、卫生类",
+            "1.新建村卫生室20个。完成率达85%，同比增长12%。",
+            "2.开展免费体检。正在推进。",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let outcome = read(&text);
+        assert_eq!(outcome.verdict, Verdict::Read { items: 3 });
+        let first = &outcome.items[0];
+        assert_eq!(first.category.as_deref(), Some("教育类"));
+        assert_eq!(first.content, "新建幼儿园3所。");
+        assert_eq!(first.completion_pct, Some(60.0));
+        assert_eq!(first.lead_unit.as_deref(), Some("县教育局"));
+        assert_eq!(outcome.items[2].completion_pct, Some(85.0));
+        assert_eq!(outcome.rejected.len(), 1);
     }
 }

@@ -18,8 +18,8 @@
 mod other_tables;
 mod unread;
 
-use minsheng::extract::convert::find_soffice;
 use minsheng::pipeline;
+use minsheng::pipeline::find_soffice;
 use minsheng::record::PageReport;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};

@@ -7,7 +7,7 @@
 
 use crate::support::{Reply, Server};
 use minsheng::config::{FetchConfig, ScrapeOptions};
-use minsheng::extract::convert::find_soffice;
+use minsheng::pipeline::find_soffice;
 use minsheng::record::{AttachmentOutcome, PageReport};
 use serde_json::Value;
 use std::fs;

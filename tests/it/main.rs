@@ -7,13 +7,10 @@
 mod support;
 
 mod analyst_load;
-mod attachment_bounds;
 mod attachment_records;
-mod attachments;
 mod attachments_http;
 mod cli;
 mod crawl;
-mod dom_matches_scraper;
 mod fetch;
 mod fuzz_corpus;
 mod inputs;

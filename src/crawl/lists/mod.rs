@@ -237,6 +237,8 @@ pub struct Datastore {
 }
 
 /// Reads one list page. `page_url` is the URL the page was served from (after redirects).
+/// (The crawl reads a page once and selects per source: [`read`], then `Listing::select`.)
+#[cfg(test)]
 pub fn discover(html: &str, page_url: &Url, filter: Filter) -> ListPage {
     read(html, page_url).select(page_url, filter)
 }

@@ -4,8 +4,8 @@
 //! past crashes) and a few hand-written misnestings. Comment text and the doctype are not
 //! compared: the light tree does not keep them.
 
+use crate::extract::dom::{Document, NodeData, NodeId};
 use ego_tree::NodeRef;
-use minsheng::extract::dom::{Document, NodeData, NodeId};
 use std::fs;
 use std::path::Path;
 
@@ -55,7 +55,7 @@ fn theirs(node: NodeRef<'_, scraper::Node>) -> Option<String> {
 
 fn assert_same_tree(name: &str, html: &str) {
     let doc = Document::parse(html);
-    assert!(doc.flattened().is_empty(), "{name}: {:?}", doc.flattened());
+    assert_eq!(doc.flattened(), Default::default(), "{name}");
     let expected = theirs(scraper::Html::parse_document(html).tree.root());
     assert_eq!(Some(ours(&doc, NodeId::DOCUMENT)), expected, "{name}");
 }
@@ -85,7 +85,7 @@ fn fixtures_give_the_same_tree() {
         .collect();
     assert!(pages.len() >= 20);
     for (name, bytes) in pages {
-        assert_same_tree(&name, &minsheng::decode::decode(&bytes, None).text);
+        assert_same_tree(&name, &crate::decode::decode(&bytes, None).text);
     }
 }
 
@@ -97,7 +97,7 @@ fn fuzz_inputs_give_the_same_tree() {
         .collect();
     assert!(inputs.len() >= 20, "{} fuzz inputs", inputs.len());
     for (name, bytes) in inputs {
-        assert_same_tree(&name, &minsheng::decode::decode(&bytes, None).text);
+        assert_same_tree(&name, &crate::decode::decode(&bytes, None).text);
     }
 }
 
@@ -128,8 +128,8 @@ fn misnested_markup_gives_the_same_tree() {
 /// (each on the stack and in the list of active formatting elements: 16).
 #[test]
 fn markup_up_to_the_parser_guards_limits_gives_the_same_tree() {
-    assert_eq!(minsheng::extract::MAX_DEPTH, 256);
-    assert_eq!(minsheng::extract::MAX_FORMATTING, 16);
+    assert_eq!(crate::extract::MAX_DEPTH, 256);
+    assert_eq!(crate::extract::MAX_FORMATTING, 16);
     let divs = format!("{}x{}", "<div>".repeat(254), "</div>".repeat(254));
     let tables = format!("{}x", "<table><tr><td>".repeat(63));
     let formatting =

@@ -3,10 +3,10 @@
 //! cell limit, 10,000 nested Word tables, too many tables, malformed XML. Each must give a
 //! clear error or a bounded result, quickly — never a crash or a hang.
 
-use minsheng::extract::docx::{read_docx, read_docx_with, DocxError, DocxLimits};
-use minsheng::extract::grid::{Grid, GridError};
-use minsheng::extract::sheet::{read_workbook, read_workbook_with, SheetError, SheetLimits};
-use minsheng::sniff::DocKind;
+use crate::extract::docx::{read_docx, read_docx_with, DocxError, DocxLimits};
+use crate::extract::grid::{Grid, GridError};
+use crate::extract::sheet::{read_workbook, read_workbook_with, SheetError, SheetLimits};
+use crate::sniff::DocKind;
 use std::io::Write;
 use std::time::{Duration, Instant};
 

@@ -20,7 +20,7 @@ fn doc_wps_and_et_are_read_through_libreoffice_or_need_it() {
     assert_eq!(doc.kind, DocKind::Docx);
     let converted = read_docx(&doc.bytes).unwrap();
     let original = read_docx(&fixture("progress.docx")).unwrap();
-    let grids = |d: &minsheng::extract::docx::DocxDocument| {
+    let grids = |d: &crate::extract::docx::DocxDocument| {
         d.tables
             .iter()
             .map(|t| texts(&t.grid).concat().join("|"))

@@ -1,5 +1,5 @@
 //! The attachment readers on the fixtures of `fixtures/attachments/` (written by
-//! `examples/gen_attachments.rs`); their bounds are in `attachment_bounds.rs`.
+//! `examples/gen_attachments.rs`); their bounds are in `bounds.rs`.
 //!
 //! Each fixture's grid is compared cell by cell with what its generator wrote; the files
 //! LibreOffice made from the same source (xls, ods, doc) must give the same grids.
@@ -10,13 +10,13 @@
 mod libreoffice;
 mod word;
 
-use minsheng::extract::convert::{self, ConvertError, DEFAULT_TIMEOUT};
-use minsheng::extract::docx::{read_docx, DocxError};
-use minsheng::extract::grid::{Grid, GridError};
-use minsheng::extract::sheet::{read_workbook, SheetError, SheetGrid};
-use minsheng::extract::{Page, PageMeta, Preceded, Table};
-use minsheng::normalize::{normalize, Context};
-use minsheng::sniff::{sniff, DocKind};
+use crate::extract::convert::{self, ConvertError, DEFAULT_TIMEOUT};
+use crate::extract::docx::{read_docx, DocxError};
+use crate::extract::grid::{Grid, GridError};
+use crate::extract::sheet::{read_workbook, SheetError, SheetGrid};
+use crate::extract::{Page, PageMeta, Preceded, Table};
+use crate::normalize::{normalize, Context};
+use crate::sniff::{sniff, DocKind};
 use std::time::Instant;
 
 fn fixture(name: &str) -> Vec<u8> {
