@@ -1,18 +1,18 @@
 //! The simulated county sites: every file under `tests/sites/HOST/` served on one
-//! 127.0.0.1 server as a CMS front end serves it (ETag / Last-Modified and 304, the Hanweb
+//! 127.0.0.1 server (tests/it/support's [`Running`], with this handler) as a CMS front end serves it (ETag / Last-Modified and 304, the Hanweb
 //! data proxy's POST form), a site taken down (500 for everything) or a page changed on
 //! demand, and every request recorded as a [`Hit`].
 
 use super::*;
+use crate::support::Running;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Response, StatusCode};
 use axum::Router;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::net::{SocketAddr, TcpListener};
+use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 #[derive(Debug, Clone)]
 pub(super) struct Page {
@@ -48,12 +48,10 @@ pub(super) struct SitesState {
     pub(super) hits: Mutex<Vec<Hit>>,
 }
 
-/// The three sites on one server; stops when dropped.
+/// The sites on one server (the support module's [`Running`]); stops when dropped.
 pub(super) struct Sites {
-    addr: SocketAddr,
+    server: Running,
     pub(super) state: Arc<SitesState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 fn sites_dir() -> PathBuf {
@@ -104,34 +102,13 @@ impl Sites {
                 },
             );
         }
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new().fallback(serve).with_state(state.clone());
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                tokio::select! {
-                    _ = axum::serve(listener, app) => {}
-                    _ = stopped => {}
-                }
-            });
-        });
-        Sites {
-            addr,
-            state,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        let server = Running::start(Ipv4Addr::LOCALHOST.into(), app);
+        Sites { server, state }
     }
 
     pub(super) fn port(&self) -> u16 {
-        self.addr.port()
+        self.server.addr().port()
     }
 
     pub(super) fn url(&self, host: &str, target: &str) -> String {
@@ -164,17 +141,6 @@ impl Sites {
         let text = String::from_utf8(page.body.clone()).unwrap();
         page.body = edit(&text).into_bytes();
         page.last_modified = "Tue, 03 Dec 2024 08:00:00 GMT".into();
-    }
-}
-
-impl Drop for Sites {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

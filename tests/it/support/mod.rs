@@ -176,30 +176,23 @@ struct Shared {
     seen: Mutex<Vec<Seen>>,
 }
 
-/// The running server; stops when dropped.
-pub struct Server {
+/// An axum app served on a loopback address (port 0: the OS picks) from its own thread and
+/// tokio runtime; stops when dropped. [`Server`] is one; so are the simulated county sites
+/// of the crawl tests (`crawl/sites.rs`), which bring their own handler.
+pub struct Running {
     addr: SocketAddr,
-    shared: Arc<Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Server {
-    /// A server on 127.0.0.1.
-    pub fn start() -> Server {
-        Server::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST))
-    }
-
-    /// A server on another loopback address (127.0.0.2 is loopback on Linux too).
-    pub fn start_on(ip: IpAddr) -> Server {
+impl Running {
+    pub fn start(ip: IpAddr, app: Router) -> Running {
         let listener = TcpListener::bind(SocketAddr::new(ip, 0)).expect("bind a loopback port");
         listener
             .set_nonblocking(true)
             .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
-        let shared = Arc::new(Shared::default());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = Router::new().fallback(handle).with_state(shared.clone());
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -214,11 +207,51 @@ impl Server {
             });
             // Dropping the runtime here cancels stalled handlers and open connections.
         });
-        Server {
+        Running {
             addr,
-            shared,
             stop: Some(stop),
             thread: Some(thread),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The running server; stops when dropped.
+pub struct Server {
+    running: Running,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// A server on 127.0.0.1.
+    pub fn start() -> Server {
+        Server::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// A server on another loopback address (127.0.0.2 is loopback on Linux too).
+    pub fn start_on(ip: IpAddr) -> Server {
+        let shared = Arc::new(Shared::default());
+        let app = Router::new().fallback(handle).with_state(shared.clone());
+        let running = Running::start(ip, app);
+        Server {
+            addr: running.addr(),
+            running,
+            shared,
         }
     }
 
@@ -265,17 +298,6 @@ impl Server {
 
     pub fn count(&self, path: &str) -> usize {
         self.requests_to(path).len()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
