@@ -19,6 +19,7 @@ pub mod set;
 pub mod derived;
 mod render;
 pub mod report;
+pub mod timeline;
 pub mod xlsx;
 
 use crate::record::PageReport;

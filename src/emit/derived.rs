@@ -8,9 +8,10 @@
 //! the records are kept, as the JSON values records.jsonl holds, only when one of them is
 //! asked for: a run without these flags still takes no more memory than one page.
 
+use super::timeline;
 use crate::emit::set::{self, Generation};
 use crate::emit::{report, xlsx, EmitError};
-use crate::link::{self, files, Timeline};
+use crate::link::{self, Timeline};
 use serde_json::Value;
 use std::path::Path;
 
@@ -34,9 +35,9 @@ impl Derived {
     /// The files these outputs are, in the order written.
     pub fn files(self) -> impl Iterator<Item = &'static str> {
         let timeline = [
-            files::TIMELINE_CSV,
-            files::TIMELINE_JSONL,
-            files::TIMELINE_MERGES_CSV,
+            timeline::TIMELINE_CSV,
+            timeline::TIMELINE_JSONL,
+            timeline::TIMELINE_MERGES_CSV,
         ];
         let timeline = timeline.into_iter().filter(move |_| self.timeline);
         let report = std::iter::once(report::REPORT_HTML).filter(move |_| self.report);
@@ -58,7 +59,7 @@ impl Derived {
         let timeline = (self.timeline || self.report).then(|| link::timeline(records));
         if self.timeline {
             if let Some(timeline) = &timeline {
-                files::write_into(set, timeline, raw_csv)?;
+                timeline::write_into(set, timeline, raw_csv)?;
             }
         }
         if self.report {

@@ -25,7 +25,7 @@ pub(super) use sink::{Builder, Sink};
 
 use html5ever::ns;
 use html5ever::tendril::StrTendril;
-use html5ever::{Attribute, LocalName, QualName};
+use html5ever::{local_name, Attribute, LocalName, QualName};
 
 /// A node of a [`Document`]: its index in the node list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,13 +116,6 @@ pub enum Edge {
 }
 
 impl Document {
-    /// Parses a whole document, as `scraper::Html::parse_document` does (default options:
-    /// scripting on, so `<noscript>` content is raw text), except that markup nested absurdly
-    /// deep is flattened (see [`Document::flattened`]).
-    pub fn parse(html: &str) -> Document {
-        super::guard::parse(html)
-    }
-
     /// What the parser was not given whole; empty on any real page.
     pub fn flattened(&self) -> Flattened {
         self.flattened
@@ -239,6 +232,31 @@ impl Iterator for Traverse<'_> {
         Some(edge)
     }
 }
+
+pub(crate) const FORMATTING_NAMES: usize = 14;
+
+/// A formatting element of the HTML standard.
+pub(crate) fn is_formatting(name: &LocalName) -> bool {
+    FORMATTING.contains(name)
+}
+
+/// The formatting elements of the HTML standard.
+pub(crate) static FORMATTING: [LocalName; FORMATTING_NAMES] = [
+    local_name!("a"),
+    local_name!("b"),
+    local_name!("big"),
+    local_name!("code"),
+    local_name!("em"),
+    local_name!("font"),
+    local_name!("i"),
+    local_name!("nobr"),
+    local_name!("s"),
+    local_name!("small"),
+    local_name!("strike"),
+    local_name!("strong"),
+    local_name!("tt"),
+    local_name!("u"),
+];
 
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,7 @@
 //! otherwise exactly html5ever's (and scraper's), which `extract/tests/dom_matches_scraper.rs`
 //! checks.
 
-use super::dom::{Builder, Document, Flattened, NodeId, Sink};
+use super::dom::{Builder, Document, Flattened, NodeId, Sink, FORMATTING, FORMATTING_NAMES};
 use html5ever::interface::Tracer;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::{
@@ -42,51 +42,30 @@ pub const MAX_DEPTH: u32 = 256;
 /// and once in the list when it is both).
 pub const MAX_FORMATTING: usize = 16;
 
-/// Parses `html` as `html5ever::parse_document` does, through the guard.
-pub fn parse(html: &str) -> Document {
-    let opts = ParseOpts::default();
-    let guard = Guard {
-        tree: TreeBuilder::new(Sink(RefCell::new(Builder::new())), opts.tree_builder),
-        flattened: Cell::new(Flattened::default()),
-        ignored_formatting: RefCell::new([0; FORMATTING_NAMES]),
-        last_count: Cell::new((0, 0)),
-    };
-    let tokenizer = Tokenizer::new(guard, opts.tokenizer);
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
-    // Scripts are not run, and the text is already decoded, so a pause for a script or a
-    // `<meta charset>` is only a pause: feed on until the input is used up.
-    while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
-    tokenizer.end();
-    let guard = tokenizer.sink;
-    let flattened = guard.flattened.get();
-    guard.tree.sink.0.into_inner().into_document(flattened)
+impl Document {
+    /// Parses a whole document, as `scraper::Html::parse_document` does (default options:
+    /// scripting on, so `<noscript>` content is raw text), through the guard: markup nested
+    /// absurdly deep is flattened (see [`Document::flattened`]).
+    pub fn parse(html: &str) -> Document {
+        let opts = ParseOpts::default();
+        let guard = Guard {
+            tree: TreeBuilder::new(Sink(RefCell::new(Builder::new())), opts.tree_builder),
+            flattened: Cell::new(Flattened::default()),
+            ignored_formatting: RefCell::new([0; FORMATTING_NAMES]),
+            last_count: Cell::new((0, 0)),
+        };
+        let tokenizer = Tokenizer::new(guard, opts.tokenizer);
+        let input = BufferQueue::default();
+        input.push_back(StrTendril::from_slice(html));
+        // Scripts are not run, and the text is already decoded, so a pause for a script or a
+        // `<meta charset>` is only a pause: feed on until the input is used up.
+        while !matches!(tokenizer.feed(&input), TokenizerResult::Done) {}
+        tokenizer.end();
+        let guard = tokenizer.sink;
+        let flattened = guard.flattened.get();
+        guard.tree.sink.0.into_inner().into_document(flattened)
+    }
 }
-
-const FORMATTING_NAMES: usize = 14;
-
-/// A formatting element of the HTML standard.
-pub(super) fn is_formatting(name: &LocalName) -> bool {
-    FORMATTING.contains(name)
-}
-
-/// The formatting elements of the HTML standard.
-static FORMATTING: [LocalName; FORMATTING_NAMES] = [
-    local_name!("a"),
-    local_name!("b"),
-    local_name!("big"),
-    local_name!("code"),
-    local_name!("em"),
-    local_name!("font"),
-    local_name!("i"),
-    local_name!("nobr"),
-    local_name!("s"),
-    local_name!("small"),
-    local_name!("strike"),
-    local_name!("strong"),
-    local_name!("tt"),
-    local_name!("u"),
-];
 
 /// Elements that never hold anything: closing one would be read as another tag (`</br>` is a
 /// `<br>`).
@@ -272,7 +251,7 @@ mod tests {
     #[test]
     fn nesting_beyond_the_limit_is_flattened_and_its_text_kept() {
         let html = format!("{}deep{}", "<div>".repeat(600), "</div>".repeat(600));
-        let doc = parse(&html);
+        let doc = Document::parse(&html);
         // html, body, then 254 divs: the 255th div would be the 257th level.
         assert_eq!(
             doc.flattened(),
@@ -287,7 +266,7 @@ mod tests {
     #[test]
     fn nesting_up_to_the_limit_is_untouched() {
         let html = format!("{}x", "<div>".repeat(254));
-        let doc = parse(&html);
+        let doc = Document::parse(&html);
         assert_eq!(doc.flattened(), Flattened::default());
         assert_eq!(depth_and_text(&doc), (257, "x".to_string()));
     }
@@ -296,7 +275,7 @@ mod tests {
     fn svg_elements_whose_names_keep_their_case_are_flattened_too() {
         // html, body, svg: 253 clipPaths fit.
         let html = format!("<svg>{}x", "<clippath>".repeat(600));
-        let doc = parse(&html);
+        let doc = Document::parse(&html);
         assert_eq!(doc.flattened().too_deep, 600 - 253);
         assert_eq!(depth_and_text(&doc), (257, "x".to_string()));
     }
@@ -311,7 +290,7 @@ mod tests {
                 .collect::<String>(),
             "</font>".repeat(20)
         );
-        let doc = parse(&html);
+        let doc = Document::parse(&html);
         assert_eq!(
             doc.flattened(),
             Flattened {

@@ -39,7 +39,6 @@
 //! its `project_key` is a merged one, so the rows alone say which keys were merged and the
 //! merges file says how alike they were.
 
-pub mod files;
 pub mod input;
 pub mod similarity;
 

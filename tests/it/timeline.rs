@@ -3,7 +3,8 @@
 //! are reworded a little between reports. Every row and every merge is checked against the
 //! hand-written expectation in expected_timeline.json.
 
-use minsheng::link::{self, files, Timeline};
+use minsheng::emit::timeline;
+use minsheng::link::{self, Timeline};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 use std::fs;
@@ -94,21 +95,21 @@ fn the_order_of_the_input_does_not_change_the_timeline() {
 #[test]
 fn timeline_files_hold_the_rows_and_the_merges() {
     let dir = tempfile::tempdir().unwrap();
-    files::write(dir.path(), &link::timeline(&records()), false).unwrap();
+    timeline::write(dir.path(), &link::timeline(&records()), false).unwrap();
     let expected = expected();
-    let jsonl = fs::read_to_string(dir.path().join(files::TIMELINE_JSONL)).unwrap();
+    let jsonl = fs::read_to_string(dir.path().join(timeline::TIMELINE_JSONL)).unwrap();
     let rows: Vec<link::TimelineRow> = jsonl
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(rows, expected.rows);
-    let csv = fs::read_to_string(dir.path().join(files::TIMELINE_CSV)).unwrap();
+    let csv = fs::read_to_string(dir.path().join(timeline::TIMELINE_CSV)).unwrap();
     assert_eq!(csv.lines().count(), 1 + expected.rows.len());
     assert_eq!(
         csv.lines().next().unwrap(),
         link::TIMELINE_COLUMNS.join(",")
     );
-    let merges = fs::read_to_string(dir.path().join(files::TIMELINE_MERGES_CSV)).unwrap();
+    let merges = fs::read_to_string(dir.path().join(timeline::TIMELINE_MERGES_CSV)).unwrap();
     assert_eq!(
         merges,
         "project_key,merged_key,similarity,county,report_year\n\

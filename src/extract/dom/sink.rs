@@ -165,7 +165,7 @@ impl Node {
 impl Builder {
     fn create_element(&mut self, name: QualName, attrs: Vec<Attribute>, _: ElementFlags) -> NodeId {
         let template = name.expanded() == expanded_name!(html "template");
-        if crate::extract::guard::is_formatting(&name.local) {
+        if super::is_formatting(&name.local) {
             self.formatting_created += 1;
         }
         let id = self.new_node(NodeData::Element(Element { name, attrs }));

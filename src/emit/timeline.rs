@@ -1,5 +1,5 @@
-//! The timeline's files: `timeline.csv`, `timeline.jsonl` ([`super::TIMELINE_COLUMNS`]) and
-//! `timeline_merges.csv` ([`super::MERGE_COLUMNS`]).
+//! The timeline's files: `timeline.csv`, `timeline.jsonl` ([`TIMELINE_COLUMNS`]) and
+//! `timeline_merges.csv` ([`MERGE_COLUMNS`]), from the [`Timeline`] that `link` builds.
 //!
 //! Written as records.csv / records.jsonl are: null is an empty CSV field and a JSON null,
 //! numbers as JSON writes them (`80.0`), Chinese as UTF-8 text; a CSV text cell that a
@@ -7,9 +7,10 @@
 //! inputs and outputs"). The files belong to the output folder's set (`emit::set`): a run that
 //! stops half-way leaves the previous set whole.
 
-use super::{Merge, Timeline, TimelineRow, MERGE_COLUMNS, TIMELINE_COLUMNS};
-use crate::emit::set::{self, Generation};
-use crate::emit::EmitError;
+use super::set::{self, Generation};
+use super::EmitError;
+use crate::link::{Merge, Timeline, TimelineRow, MERGE_COLUMNS, TIMELINE_COLUMNS};
+use crate::sanitize;
 use serde_json::Value;
 use std::io;
 use std::path::Path;
@@ -18,14 +19,13 @@ pub const TIMELINE_CSV: &str = "timeline.csv";
 pub const TIMELINE_JSONL: &str = "timeline.jsonl";
 pub const TIMELINE_MERGES_CSV: &str = "timeline_merges.csv";
 
-/// A CSV text cell: with a leading `'` when a spreadsheet would read it as a formula (it starts
-/// with `=`, `+`, `-`, `@`, a tab or a carriage return and is not a plain number).
+/// A CSV text cell: with a leading `'` when a spreadsheet would read it as a formula
+/// ([`sanitize::neutralize_csv`], as in records.csv), unless `raw_csv`.
 fn neutralized(text: &str, raw_csv: bool) -> String {
-    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if !raw_csv && risky && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
+    if raw_csv {
         text.to_string()
+    } else {
+        sanitize::neutralize_csv(text).into_owned()
     }
 }
 
