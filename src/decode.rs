@@ -142,7 +142,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     // without a single replacement.
     // Counted first without decoding: a GBK page read as UTF-8 is mostly malformed, and
     // decoding all of it only to throw the text away cost a fifth of the decode step.
-    if !is_ascii && is_mostly_valid(utf8_damage(bytes)) {
+    if !is_ascii && utf8_damage(bytes).is_some_and(is_mostly_valid) {
         let (text, replaced) = decode_with(UTF_8, bytes);
         if is_mostly_valid_utf8(&text, replaced) {
             return match declared {
@@ -247,17 +247,26 @@ fn is_mostly_valid((replaced, non_ascii): (usize, usize)) -> bool {
 /// The counts [`is_mostly_valid`] takes, of `bytes` read as UTF-8, without decoding them.
 /// They are those of [`decode_with`]`(UTF_8, …)`: std's `utf8_chunks` and encoding_rs both
 /// replace each maximal subpart of an ill-formed sequence by one U+FFFD (the Unicode and
-/// WHATWG practice).
-fn utf8_damage(bytes: &[u8]) -> (usize, usize) {
-    let (mut replaced, mut non_ascii) = (0, 0);
+/// WHATWG practice). None as soon as the bytes cannot be mostly valid whatever follows:
+/// the malformed sequences so far already outnumber a [`MALFORMED_SHARE`] of every non-ASCII
+/// character there could be (each byte left one at most) — a GBK page is known by about a
+/// third of the way in, instead of being walked to its end one malformed pair at a time.
+fn utf8_damage(bytes: &[u8]) -> Option<(usize, usize)> {
+    let (mut replaced, mut non_ascii, mut read) = (0usize, 0usize, 0usize);
     for chunk in bytes.utf8_chunks() {
-        non_ascii += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        let valid = chunk.valid();
+        non_ascii += valid.chars().filter(|c| !c.is_ascii()).count();
+        read += valid.len() + chunk.invalid().len();
         if !chunk.invalid().is_empty() {
             replaced += 1;
             non_ascii += 1;
+            let at_most = non_ascii.saturating_add(bytes.len() - read);
+            if replaced.saturating_mul(MALFORMED_SHARE) > at_most {
+                return None;
+            }
         }
     }
-    (replaced, non_ascii)
+    Some((replaced, non_ascii))
 }
 
 fn utf8(text: String, source: EncodingSource, replaced: usize, note: Option<String>) -> Decoded {
