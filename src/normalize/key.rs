@@ -16,8 +16,43 @@ static SPACE_AND_PUNCTUATION: LazyLock<Regex> =
 
 /// The text a key is made of: NFKC, without whitespace and punctuation.
 pub fn key_text(text: &str) -> String {
+    key_text_of_common(text).unwrap_or_else(|| key_text_by_nfkc(text))
+}
+
+/// [`key_text`] the long way: every character through NFKC, then the regex.
+fn key_text_by_nfkc(text: &str) -> String {
     let nfkc: String = text.nfkc().collect();
     SPACE_AND_PUNCTUATION.replace_all(&nfkc, "").into_owned()
+}
+
+/// [`key_text`] of a text made only of the characters county reports are written in — CJK
+/// ideographs, ASCII, full-width ASCII and the common CJK punctuation — character by
+/// character: each is NFKC as it stands or maps to one ASCII character (full-width
+/// `２`, `，`), none composes with a neighbour, and whether it is whitespace or punctuation
+/// is known. None at the first other character: that text takes the long way whole (a
+/// combining mark, say, would compose with the letter before it). The test
+/// `every_common_character_gives_what_nfkc_gives` checks each one against the long way.
+fn key_text_of_common(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let c = match u32::from(c) {
+            // Full-width ASCII: NFKC is the ASCII character 0xFEE0 below.
+            code @ 0xFF01..=0xFF5E => char::from_u32(code - 0xFEE0)?,
+            _ => c,
+        };
+        match c {
+            // White_Space (`\s`) and Unicode punctuation (`\p{P}`) among these: dropped.
+            ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | '\u{3000}' => {}
+            '!' | '"' | '#' | '%' | '&' | '\'' | '(' | ')' | '*' | ',' | '-' | '.' | '/' | ':'
+            | ';' | '?' | '@' | '[' | '\\' | ']' | '_' | '{' | '}' => {}
+            '\u{3001}' | '\u{3002}' | '\u{3008}'..='\u{3011}' | '\u{3014}'..='\u{301F}' => {}
+            '\u{2014}' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{2026}' => {}
+            // Letters, digits and the ASCII symbols (`+`, `$`, `<`, `=`, `~`…) are kept.
+            '\u{21}'..='\u{7E}' | '\u{4E00}'..='\u{9FFF}' => out.push(c),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// The project key of a record.
@@ -45,6 +80,35 @@ mod tests {
             "为全县60岁以上老年人免费接种流感疫苗27758人"
         );
         assert_eq!(key_text("“示范食堂”（6家）"), "示范食堂6家");
+    }
+
+    #[test]
+    fn every_common_character_gives_what_nfkc_gives() {
+        let common = (0x20..=0x7E)
+            .chain([0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x3000])
+            .chain(0xFF01..=0xFF5E)
+            .chain([
+                0x3001, 0x3002, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026,
+            ])
+            .chain((0x3008..=0x3011).chain(0x3014..=0x301F))
+            .chain((0x4E00..=0x9FFF).step_by(7))
+            .filter_map(char::from_u32);
+        for c in common {
+            let text = format!("a{c}民");
+            assert_eq!(
+                key_text_of_common(&text),
+                Some(key_text_by_nfkc(&text)),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+        // Anything else takes the long way: a combining accent composes with the letter
+        // before it, a compatibility ideograph maps to another.
+        assert_eq!(key_text_of_common("e\u{301}"), None);
+        assert_eq!(key_text("e\u{301}x"), "éx");
+        assert_eq!(key_text_of_common("\u{F900}"), None);
+        assert_eq!(key_text("\u{F900}"), "豈");
+        assert_eq!(key_text_of_common("\u{A0}"), None);
     }
 
     #[test]
