@@ -3,7 +3,7 @@
 //!
 //! Input: records as the JSON objects records.jsonl holds (Record schema v2 keys; a record
 //! without a `project_key` is skipped). A *report* is one `source_url`. Output: a
-//! [`Timeline`], pure data; [`files`] writes it.
+//! [`Timeline`], pure data; `emit::timeline` writes its files.
 //!
 //! # Rows
 //! One [`TimelineRow`] per record: county, report_year, as_of, published_date, seq, category,
