@@ -4,7 +4,7 @@
 //! A run: read and check the whole config (exit 2 before any request when it is bad); take
 //! the store's lock (`DB.lock`, an advisory lock released by the kernel even on SIGKILL;
 //! a second run exits at once with status 3); for every source, read its list pages
-//! ([`lists`]) following the pagination up to `max_list_pages` (`columns`: the Hanweb data
+//! (`lists`) following the pagination up to `max_list_pages` (`columns`: the Hanweb data
 //! proxy POSTed as its page does, a page repeating an earlier one stopping its column with a
 //! warning and exit 1), then fetch every article
 //! found plus those left suspect or failed by an earlier run. Every request is conditional
@@ -24,7 +24,7 @@
 //! response is judged away from it: hashing and parsing on worker threads, one per core
 //! (`verdict::prejudge_article` and `verdict::extract_article`, `columns::judge_list`; a small
 //! article that hashes as before is judged on the spot); the verdict is then written by the
-//! store's one writer thread ([`writer`]), which commits every save waiting at that moment
+//! store's one writer thread (`writer`), which commits every save waiting at that moment
 //! together, and the task hears its result only after that commit. Reading a page's state
 //! before its fetch is a quick indexed read on a read-only connection, which never waits for
 //! the writer. So waiting never spins, and neither a parse nor a commit holds up a fetch. The

@@ -8,7 +8,7 @@
 //! in `crate::config`; this module only parses and validates: the types and limits are
 //! here, reading and checking the text in `parse.rs`, the tests pinning each line in `tests.rs`.
 
-use super::lists::json::JsonList;
+pub use super::lists::json::JsonList;
 use crate::config::FetchConfig;
 use regex::Regex;
 use std::path::{Path, PathBuf};

@@ -35,18 +35,18 @@ pub enum JsonListError {
 
 impl JsonList {
     /// Whether the URL has a `{page}` place.
-    pub fn paginated(&self) -> bool {
+    pub(crate) fn paginated(&self) -> bool {
         self.url.contains("{page}")
     }
 
     /// The URL of page `n` (1-based).
-    pub fn page_url(&self, n: usize) -> Result<Url, url::ParseError> {
+    pub(crate) fn page_url(&self, n: usize) -> Result<Url, url::ParseError> {
         Url::parse(&self.url.replace("{page}", &n.to_string()))
     }
 
     /// One response as a list page's [`Listing`]: its links, and no pagination of its own
     /// (the pages are `{page}`'s).
-    pub fn listing(&self, text: &str, base: &Url) -> Result<Listing, JsonListError> {
+    pub(crate) fn listing(&self, text: &str, base: &Url) -> Result<Listing, JsonListError> {
         Ok(Listing {
             links: self.links(text, base)?,
             datastore: None,
@@ -58,7 +58,7 @@ impl JsonList {
 
     /// The links one response lists, resolved against the response's URL; items without a
     /// URL string are left out.
-    pub fn links(&self, text: &str, base: &Url) -> Result<Vec<Link>, JsonListError> {
+    pub(crate) fn links(&self, text: &str, base: &Url) -> Result<Vec<Link>, JsonListError> {
         let doc: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
             .map_err(|e| JsonListError::NotJson(e.to_string()))?;
         let items = at(&doc, &self.items)
