@@ -1,20 +1,35 @@
-//! Crawl on loopback against the politeness bound: 200 simulated county sites (names resolved
-//! to 127.0.0.1 through the config's `resolve`, no DNS), each with robots.txt, one list page
-//! and 5 articles; delay 200 ms, concurrency 200.
+//! Crawl on loopback against the politeness bound, at national scale: N simulated county
+//! sites (names resolved to 127.0.0.1 through the config's `resolve`, no DNS), each with
+//! robots.txt, one list page and 5 articles.
 //!
-//! The politeness bound is the busiest host's requests × delay (7 × 200 ms = 1.4 s): no polite
-//! crawler can finish sooner. The run should take at most 1.15× that, and its CPU time should
-//! stay under 10% of the wall time (waiting must not spin). Each round also measures the
-//! floor: the same requests, paced the same, through a bare reqwest client, and a bare parse
-//! of every page — what no crawler of these sites can spend less than.
+//! The politeness bound is what the busiest host's requests need at least: 7 requests, so 6
+//! delays (the delay counts from the end of one request to the start of the next). A crawl
+//! should take at most 1.15× that. Each round also measures the floor: the same requests,
+//! paced the same, through a bare reqwest client, and a bare parse of every page — what no
+//! crawler of these sites can spend less than.
 //!
-//! Run: `cargo bench --bench crawl`. The sites are served by this same binary re-started as a
-//! child process, so the CPU time measured (the process CPU clock) is the crawler's alone. Five
-//! rounds, each on a new store, and their medians: `MINSHENG_BENCH_ROUNDS` sets how many.
+//! Run: `cargo bench --bench crawl`. Settings, by environment variable:
+//! - `MINSHENG_BENCH_HOSTS`: host counts, comma-separated (default `200`), e.g. `200,1000,3000`;
+//! - `MINSHENG_BENCH_DELAY_MS`: the per-host delay (default 200);
+//! - `MINSHENG_BENCH_CONCURRENCY`: the config's `concurrency` (default: the host count, at
+//!   most 1,024, the largest the config takes);
+//! - `MINSHENG_BENCH_ROUNDS`: rounds per host count, medians reported (default 3).
+//!
+//! Every run is a process of its own (this binary started again in a role): the site server
+//! (a multi-threaded runtime, so it is not the bottleneck: the floor's wall shows it), and for
+//! each round a first crawl on a new store, an unchanged crawl of the same store, and the
+//! floor. So each run's CPU time (the process CPU clock) is its own, and its peak RSS
+//! (`VmHWM`) too. While a run goes, a sampler thread reads the CPU time of each thread
+//! (`/proc/self/task/*/stat`) and the open descriptors every 100 ms. The server records each
+//! request's host and arrival time: two arrivals on one host closer than the delay are a
+//! politeness violation, counted per run.
 
-use std::io::{BufRead, BufReader, Write};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The allocator the `minsheng` binary uses (src/main.rs), so that what is measured is what
@@ -22,109 +37,29 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const HOSTS: usize = 200;
-const ARTICLES: usize = 5;
-/// Per-host delay; `MINSHENG_BENCH_DELAY_MS` overrides it (to show that CPU time does not
-/// grow with waiting).
-fn delay_ms() -> u64 {
-    std::env::var("MINSHENG_BENCH_DELAY_MS")
+#[path = "crawl_sites.rs"]
+mod sites;
+use sites::ARTICLES;
+/// Requests per host: robots.txt, the list page, the articles.
+const REQUESTS: u64 = 2 + ARTICLES as u64;
+const ROLE: &str = "MINSHENG_BENCH_ROLE";
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
         .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
 }
-const SERVER_ENV: &str = "MINSHENG_BENCH_SERVER";
-/// Rounds of (first crawl, unchanged crawl, floor), each on a new store; the medians are the
-/// result (this machine's speed drifts within seconds). `MINSHENG_BENCH_ROUNDS` overrides it.
-fn rounds() -> usize {
-    std::env::var("MINSHENG_BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5)
-        .max(1)
+
+fn delay() -> Duration {
+    Duration::from_millis(env_or("MINSHENG_BENCH_DELAY_MS", 200))
 }
 
 fn host(i: usize) -> String {
-    format!("site{i:03}.county.example")
+    format!("site{i:04}.county.example")
 }
 
-fn article(site: &str, k: usize) -> String {
-    let mut rows = String::new();
-    for r in 1..=5 {
-        rows.push_str(&format!(
-            "<tr><td>{r}</td><td>*医疗卫生</td><td>{site} 第{k}篇 项目{r}：为全县老年人免费接种流感疫苗。</td>\
-             <td>{}%</td><td>是,全省统一进度</td><td>县卫健局</td><td></td></tr>",
-            (r * 17 + k) % 100
-        ));
-    }
-    format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>民生实事项目进度表{k} - {site}</title></head>\
-         <body><div class=\"bread\">您现在的位置:首页 &gt; 民生实事</div><h1>民生实事项目进度表{k}</h1>\
-         <div class=\"info\">发布日期:2024-08-28 16:34:00 来源:{site}</div><table>\
-         <tr><td>序号</td><td>民生实事名称</td><td>项目内容</td><td>完成率(%)</td>\
-         <td>是否省市统一进度</td><td>牵头单位</td><td>分管领导</td></tr>{rows}</table>\
-         <p>备注:标*的为省十大民生实事。</p></body></html>"
-    )
-}
-
-fn list(site: &str) -> String {
-    let items: String = (0..ARTICLES)
-        .map(|k| format!("<li><a href=\"/art/2024/8/28/art_1_{k}.html\">民生实事项目进度表{k}</a><span>2024-08-28</span></li>"))
-        .collect();
-    format!("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>民生实事 - {site}</title></head><body><ul class=\"list\">{items}</ul></body></html>")
-}
-
-/// The child process: serves every site by its Host header, prints its port, runs until
-/// killed.
-fn serve() {
-    use axum::http::{header, HeaderMap, StatusCode, Uri};
-    use axum::response::IntoResponse;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        println!("{port}");
-        std::io::stdout().flush().expect("flush");
-        let app = axum::Router::new().fallback(|headers: HeaderMap, uri: Uri| async move {
-            let site = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .and_then(|h| h.split(':').next())
-                .unwrap_or("")
-                .to_string();
-            let path = uri.path();
-            let html = |body: String| {
-                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-            };
-            if path == "/robots.txt" {
-                (
-                    [(header::CONTENT_TYPE, "text/plain")],
-                    "User-agent: *\nAllow: /\n",
-                )
-                    .into_response()
-            } else if path == "/col/index.html" {
-                html(list(&site))
-            } else if let Some(k) = path
-                .strip_prefix("/art/2024/8/28/art_1_")
-                .and_then(|p| p.strip_suffix(".html"))
-                .and_then(|k| k.parse::<usize>().ok())
-            {
-                html(article(&site, k))
-            } else {
-                StatusCode::NOT_FOUND.into_response()
-            }
-        });
-        axum::serve(listener, app).await.expect("serve");
-    });
-}
-
-/// CPU time of this process, all threads, to the nanosecond (`/proc/self/stat` counts in
-/// 10 ms ticks, too coarse for the floor's parts).
+/// CPU time of this process, all threads, to the nanosecond.
 fn cpu_time() -> Duration {
     let mut t = libc::timespec {
         tv_sec: 0,
@@ -136,15 +71,150 @@ fn cpu_time() -> Duration {
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
-fn config(dir: &Path, port: u16) -> std::path::PathBuf {
+/// Peak resident set of this process, in MB (`VmHWM`).
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(-1.0, |kb| kb / 1024.0)
+}
+
+/// Samples, every 100 ms until stopped, each thread's CPU time (kept by thread id, so a
+/// thread that ended keeps its last figure) and the most descriptors open at once.
+struct Sampler {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<(BTreeMap<String, f64>, usize)>,
+}
+
+fn sample_threads(threads: &mut HashMap<u32, (String, f64)>) {
+    let ticks = 100.0; // sysconf(_SC_CLK_TCK) on Linux
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let Ok(tid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "tid (comm) state ppid …": fields after the comm's closing parenthesis.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_string();
+        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+        let cpu = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        // utime and stime are fields 14 and 15 of stat, 11 and 12 after the comm.
+        threads.insert(tid, (comm, (cpu(11) + cpu(12)) / ticks));
+    }
+}
+
+impl Sampler {
+    fn start() -> Sampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("bench-sampler".into())
+            .spawn(move || {
+                let mut threads = HashMap::new();
+                let mut fds = 0;
+                loop {
+                    sample_threads(&mut threads);
+                    let open = std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count());
+                    fds = fds.max(open);
+                    if stopped.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                let mut by_name = BTreeMap::new();
+                for (name, secs) in threads.into_values() {
+                    if name != "bench-sampler" {
+                        *by_name.entry(name).or_insert(0.0) += secs;
+                    }
+                }
+                (by_name, fds)
+            })
+            .expect("sampler thread");
+        Sampler { stop, thread }
+    }
+
+    fn finish(self) -> (BTreeMap<String, f64>, usize) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("sampler")
+    }
+}
+
+/// The figures of one run, as a child prints them on one line for its parent.
+#[derive(Debug, Default, Clone)]
+struct Figures {
+    wall: f64,
+    cpu: f64,
+    rss_mb: f64,
+    fds: usize,
+    /// CPU seconds by thread name.
+    threads: BTreeMap<String, f64>,
+    /// The floor only: CPU seconds of the requests, the list parses, the article parses.
+    parts: [f64; 3],
+}
+
+impl Figures {
+    fn line(&self) -> String {
+        let threads: Vec<String> = self
+            .threads
+            .iter()
+            .map(|(n, s)| format!("{n}={s:.2}"))
+            .collect();
+        format!(
+            "FIGURES {:.4} {:.4} {:.1} {} {:.4} {:.4} {:.4} {}",
+            self.wall,
+            self.cpu,
+            self.rss_mb,
+            self.fds,
+            self.parts[0],
+            self.parts[1],
+            self.parts[2],
+            threads.join(",")
+        )
+    }
+
+    fn parse(line: &str) -> Option<Figures> {
+        let mut p = line.strip_prefix("FIGURES ")?.split(' ');
+        let mut f = || p.next().and_then(|v| v.parse::<f64>().ok());
+        let mut figures = Figures {
+            wall: f()?,
+            cpu: f()?,
+            rss_mb: f()?,
+            fds: f()? as usize,
+            parts: [f()?, f()?, f()?],
+            ..Figures::default()
+        };
+        let rest = line.rsplit(' ').next().unwrap_or("");
+        for pair in rest.split(',').filter(|p| p.contains('=')) {
+            let (name, secs) = pair.split_once('=')?;
+            figures.threads.insert(name.to_string(), secs.parse().ok()?);
+        }
+        Some(figures)
+    }
+}
+
+fn config(dir: &Path, port: u16, hosts: usize, concurrency: usize) -> std::path::PathBuf {
     let mut toml = format!(
-        "[defaults]\ndelay_ms = {}\nconcurrency = {HOSTS}\n\n[defaults.resolve]\n",
-        delay_ms()
+        "[defaults]\ndelay_ms = {}\nconcurrency = {concurrency}\n\n[defaults.resolve]\n",
+        delay().as_millis()
     );
-    for i in 0..HOSTS {
+    for i in 0..hosts {
         toml.push_str(&format!("\"{}\" = \"127.0.0.1:{port}\"\n", host(i)));
     }
-    for i in 0..HOSTS {
+    for i in 0..hosts {
         toml.push_str(&format!(
             "\n[[source]]\nname = \"{h}\"\npublisher = \"{h}\"\nstart = [\"http://{h}:{port}/col/index.html\"]\nfollow = '/art/2024/'\nmax_list_pages = 1\n",
             h = host(i)
@@ -155,21 +225,47 @@ fn config(dir: &Path, port: u16) -> std::path::PathBuf {
     path
 }
 
-/// What no crawler of these sites can do with less: the same 1,400 requests, paced the same
-/// way (one host's requests one after another, `delay` apart, all hosts at once), through a
-/// bare reqwest client on one thread — no robots rules, retries, store or outputs; then a bare
-/// `scraper::Html::parse_document` of every page, timed apart.
-struct Floor {
-    wall: Duration,
-    /// CPU time of the requests alone.
-    requests: Duration,
-    /// CPU time of parsing the 200 list pages.
-    lists: Duration,
-    /// CPU time of parsing the 1,000 articles.
-    articles: Duration,
+/// One crawl of the store in `dir` (the config written there), as the `minsheng` binary
+/// would run it: its figures on stdout.
+fn crawl_child(dir: &Path, hosts: usize) {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let opts = minsheng::crawl::CrawlOptions {
+        config: dir.join("sources.toml"),
+        db: dir.join("minsheng.db"),
+        out: dir.join("out"),
+        progress: false,
+        raw_csv: false,
+        bom: false,
+        derived: minsheng::emit::Derived::default(),
+        max_run: None,
+    };
+    let sampler = Sampler::start();
+    let cpu0 = cpu_time();
+    let start = Instant::now();
+    let summary = minsheng::crawl::run(&opts).expect("crawl runs");
+    let wall = start.elapsed();
+    let cpu = cpu_time() - cpu0;
+    let (threads, fds) = sampler.finish();
+    assert_eq!(summary.articles, hosts * ARTICLES, "{summary:?}");
+    assert_eq!(summary.failed, 0, "{summary:?}");
+    assert_eq!(summary.list_failed, 0, "{summary:?}");
+    let figures = Figures {
+        wall: wall.as_secs_f64(),
+        cpu: cpu.as_secs_f64(),
+        rss_mb: peak_rss_mb(),
+        fds,
+        threads,
+        parts: [0.0; 3],
+    };
+    println!("{}", figures.line());
 }
 
-fn floor(port: u16) -> Floor {
+/// What no crawler of these sites can do with less: the same requests, paced the same way
+/// (one host's requests one after another, `delay` apart, all hosts at once), through a bare
+/// reqwest client on one thread — no robots rules, retries, store or outputs; then a bare
+/// `scraper::Html::parse_document` of every page, timed apart.
+fn floor_child(port: u16, hosts: usize) {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -178,15 +274,16 @@ fn floor(port: u16) -> Floor {
     // HTTP, but building a client still needs one installed.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder();
-    for i in 0..HOSTS {
+    for i in 0..hosts {
         builder = builder.resolve(&host(i), ([127, 0, 0, 1], port).into());
     }
     let client = builder.build().expect("client");
-    let delay = Duration::from_millis(delay_ms());
+    let delay = delay();
+    let sampler = Sampler::start();
     let cpu0 = cpu_time();
     let start = Instant::now();
     let pages: Vec<Vec<String>> = runtime.block_on(async {
-        let sites = (0..HOSTS).map(|i| {
+        let sites = (0..hosts).map(|i| {
             let client = &client;
             async move {
                 let base = format!("http://{}:{port}", host(i));
@@ -216,115 +313,185 @@ fn floor(port: u16) -> Floor {
         }
         cpu_time() - cpu0
     };
-    Floor {
-        wall,
-        requests,
-        lists: parse(&|n| n == 1),
-        articles: parse(&|n| n > 1),
+    let lists = parse(&|n| n == 1);
+    let articles = parse(&|n| n > 1);
+    let (threads, fds) = sampler.finish();
+    let figures = Figures {
+        wall: wall.as_secs_f64(),
+        cpu: (requests + lists + articles).as_secs_f64(),
+        rss_mb: peak_rss_mb(),
+        fds,
+        threads,
+        parts: [
+            requests.as_secs_f64(),
+            lists.as_secs_f64(),
+            articles.as_secs_f64(),
+        ],
+    };
+    println!("{}", figures.line());
+}
+
+/// Runs this binary again in `role` and reads its figures.
+fn child(role: &str, dir: &Path, port: u16, hosts: usize) -> Figures {
+    let output = Command::new(std::env::current_exe().expect("own path"))
+        .env(ROLE, role)
+        .env("MINSHENG_BENCH_DIR", dir)
+        .env("MINSHENG_BENCH_PORT", port.to_string())
+        .env("MINSHENG_BENCH_N", hosts.to_string())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("start a run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{role} failed: {stdout}");
+    stdout
+        .lines()
+        .find_map(Figures::parse)
+        .unwrap_or_else(|| panic!("{role} printed no figures: {stdout}"))
+}
+
+/// One run's figures and the server's count of its requests.
+struct Run {
+    figures: Figures,
+    requests: u64,
+    violations: u64,
+    min_gap_ms: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Thread CPU seconds in groups: the thread driving the fetches (the process's first
+/// thread), the parse workers, the store writer, the rest.
+fn thread_groups(threads: &BTreeMap<String, f64>) -> [f64; 4] {
+    let mut groups = [0.0; 4];
+    for (name, secs) in threads {
+        let i = if name.starts_with("minsheng-cpu") {
+            1
+        } else if name == "minsheng-store" {
+            2
+        } else if name.starts_with("crawl-") {
+            0
+        } else {
+            3
+        };
+        groups[i] += secs;
     }
+    groups
+}
+
+fn report(hosts: usize, what: &str, runs: &[Run], bound: f64) {
+    let m = |f: &dyn Fn(&Run) -> f64| median(runs.iter().map(f).collect());
+    let threads = |i: usize| m(&|r| thread_groups(&r.figures.threads)[i]);
+    println!(
+        "| {hosts} | {what} | {:.3}× | {:.1}% | {:.0} MB | {:.0} | {:.0} | {:.0} | {:.2} / {:.2} / {:.2} / {:.2} s | {:.3} s |",
+        m(&|r| r.figures.wall / bound),
+        m(&|r| 100.0 * r.figures.cpu / r.figures.wall),
+        m(&|r| r.figures.rss_mb),
+        m(&|r| r.violations as f64),
+        m(&|r| r.figures.fds as f64),
+        m(&|r| r.requests as f64),
+        threads(0),
+        threads(1),
+        threads(2),
+        threads(3),
+        m(&|r| r.figures.cpu),
+    );
 }
 
 fn main() {
-    if std::env::var_os(SERVER_ENV).is_some() {
-        serve();
-        return;
+    let role = std::env::var(ROLE).unwrap_or_default();
+    let dir = std::env::var_os("MINSHENG_BENCH_DIR").map(std::path::PathBuf::from);
+    let n: usize = env_or("MINSHENG_BENCH_N", 0);
+    let port: u16 = env_or("MINSHENG_BENCH_PORT", 0);
+    match role.as_str() {
+        "server" => return sites::serve(delay()),
+        "crawl" => return crawl_child(&dir.expect("dir"), n),
+        "floor" => return floor_child(port, n),
+        _ => {}
     }
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let mut child = Command::new(std::env::current_exe().expect("own path"))
-        .env(SERVER_ENV, "1")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the site server");
+    let mut server = Server(
+        Command::new(std::env::current_exe().expect("own path"))
+            .env(ROLE, "server")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the site server"),
+    );
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
+    BufReader::new(server.0.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("port");
     let port: u16 = line.trim().parse().expect("port number");
-
-    let bound = Duration::from_millis(delay_ms() * (2 + ARTICLES as u64));
+    let counts: Vec<usize> = std::env::var("MINSHENG_BENCH_HOSTS")
+        .unwrap_or_else(|_| "200".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    let rounds: usize = env_or("MINSHENG_BENCH_ROUNDS", 3usize).max(1);
+    let bound = delay().as_secs_f64() * (REQUESTS - 1) as f64;
     println!(
-        "crawl: {HOSTS} hosts x (robots.txt + list + {ARTICLES} articles), delay {} ms, concurrency {HOSTS}",
-        delay_ms()
+        "crawl: hosts {counts:?} x (robots.txt + list + {ARTICLES} articles), delay {} ms, {rounds} rounds",
+        delay().as_millis()
     );
-    println!(
-        "politeness bound (busiest host's requests x delay): {:.3} s",
-        bound.as_secs_f64()
-    );
-    let rounds = rounds();
-    let mut shares: [Vec<f64>; 4] = Default::default();
-    let mut walls: [Vec<f64>; 2] = Default::default();
-    for round in 1..=rounds {
-        println!("round {round} of {rounds}");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let opts = minsheng::crawl::CrawlOptions {
-            config: config(dir.path(), port),
-            db: dir.path().join("minsheng.db"),
-            out: dir.path().join("out"),
-            progress: false,
-            raw_csv: false,
-            bom: false,
-            derived: minsheng::emit::Derived::default(),
-            max_run: None,
-        };
-        for (i, run) in ["first crawl (all new)", "second crawl (nothing changed)"]
-            .into_iter()
-            .enumerate()
-        {
-            let cpu0 = cpu_time();
-            let start = Instant::now();
-            let summary = minsheng::crawl::run(&opts).expect("crawl runs");
-            let wall = start.elapsed();
-            let cpu = cpu_time() - cpu0;
-            assert_eq!(summary.articles, HOSTS * ARTICLES, "{summary:?}");
-            assert_eq!(summary.failed, 0, "{summary:?}");
-            let share = 100.0 * cpu.as_secs_f64() / wall.as_secs_f64();
-            println!(
-                "  {run}: wall {:.3} s = {:.3}x the bound; CPU {:.3} s = {share:.1}% of wall",
-                wall.as_secs_f64(),
-                wall.as_secs_f64() / bound.as_secs_f64(),
-                cpu.as_secs_f64(),
-            );
-            walls[i].push(wall.as_secs_f64() / bound.as_secs_f64());
-            shares[i].push(share);
+    println!("politeness bound (the busiest host's 6 delays): {bound:.3} s");
+    let mut table = Vec::new();
+    for &hosts in &counts {
+        let concurrency = env_or("MINSHENG_BENCH_CONCURRENCY", hosts.min(1024));
+        let mut runs: [Vec<Run>; 3] = Default::default();
+        for round in 1..=rounds {
+            let dir = tempfile::tempdir().expect("temp dir");
+            config(dir.path(), port, hosts, concurrency);
+            let _ = sites::arrivals(port);
+            for (i, role) in ["crawl", "crawl", "floor"].into_iter().enumerate() {
+                let figures = child(role, dir.path(), port, hosts);
+                let (requests, violations, min_gap_ms) = sites::arrivals(port);
+                let run = Run {
+                    figures,
+                    requests,
+                    violations,
+                    min_gap_ms,
+                };
+                let f = &run.figures;
+                println!(
+                    "  {hosts} hosts, round {round}, {}: wall {:.3} s = {:.3}x; CPU {:.3} s = {:.1}%; peak RSS {:.0} MB; fds {}; requests {}, violations {} (min gap {:.1} ms); threads {:?}; floor parts {:?}",
+                    ["first", "unchanged", "floor"][i],
+                    f.wall,
+                    f.wall / bound,
+                    f.cpu,
+                    100.0 * f.cpu / f.wall,
+                    f.rss_mb,
+                    f.fds,
+                    run.requests,
+                    run.violations,
+                    run.min_gap_ms,
+                    f.threads,
+                    f.parts,
+                );
+                runs[i].push(run);
+            }
         }
-        let records =
-            std::fs::read_to_string(dir.path().join("out/records.jsonl")).expect("records");
-        assert_eq!(records.lines().count(), HOSTS * ARTICLES * 5);
-
-        let f = floor(port);
-        let share = |cpu: Duration| 100.0 * cpu.as_secs_f64() / f.wall.as_secs_f64();
-        println!(
-            "  floor: requests through a bare reqwest client {:.3} s = {:.1}% of wall {:.3} s; \
-             bare Html::parse_document of the lists {:.1}%, of the articles {:.1}%",
-            f.requests.as_secs_f64(),
-            share(f.requests),
-            f.wall.as_secs_f64(),
-            share(f.lists),
-            share(f.articles)
-        );
-        shares[2].push(share(f.requests + f.lists + f.articles));
-        shares[3].push(share(f.requests + f.lists));
+        table.push((hosts, runs));
     }
-    let median = |v: &[f64]| {
-        let mut v = v.to_vec();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    println!("medians of {rounds} rounds:");
-    println!(
-        "  first crawl: wall {:.3}x the bound, CPU {:.1}% of wall (floor: requests + every parse, {:.1}%)",
-        median(&walls[0]),
-        median(&shares[0]),
-        median(&shares[2])
-    );
-    println!(
-        "  unchanged crawl: wall {:.3}x the bound, CPU {:.1}% of wall (floor: requests + list parses, {:.1}%)",
-        median(&walls[1]),
-        median(&shares[1]),
-        median(&shares[3])
-    );
-    let _ = child.kill();
-    let _ = child.wait();
+    println!("\nmedians of {rounds} rounds (bound {bound:.3} s):");
+    println!("| hosts | run | wall / bound | CPU % of wall | peak RSS | violations | most fds | requests | CPU by thread: I/O / parse / store / other | CPU |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (hosts, runs) in &table {
+        for (i, what) in ["first", "unchanged", "floor"].into_iter().enumerate() {
+            report(*hosts, what, &runs[i], bound);
+        }
+    }
+}
+
+/// The site server's process, ended when the bench ends (a failed run's panic included).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
