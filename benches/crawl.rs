@@ -88,8 +88,20 @@ struct Sampler {
     thread: std::thread::JoinHandle<(BTreeMap<String, f64>, usize)>,
 }
 
+/// CPU seconds of a process or thread from its `stat` file (utime + stime, in 10 ms ticks).
+fn stat_cpu(stat: &str) -> Option<(String, f64)> {
+    // "tid (comm) state ppid …": utime and stime are fields 14 and 15, 11 and 12 after the
+    // comm's closing parenthesis.
+    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
+    let fields: Vec<&str> = stat.get(close + 2..)?.split(' ').collect();
+    let cpu = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    Some((
+        stat[open + 1..close].to_string(),
+        (cpu(11)? + cpu(12)?) / 100.0,
+    ))
+}
+
 fn sample_threads(threads: &mut HashMap<u32, (String, f64)>) {
-    let ticks = 100.0; // sysconf(_SC_CLK_TCK) on Linux
     let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
         return;
     };
@@ -97,23 +109,10 @@ fn sample_threads(threads: &mut HashMap<u32, (String, f64)>) {
         let Ok(tid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // "tid (comm) state ppid …": fields after the comm's closing parenthesis.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = stat[open + 1..close].to_string();
-        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
-        let cpu = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        // utime and stime are fields 14 and 15 of stat, 11 and 12 after the comm.
-        threads.insert(tid, (comm, (cpu(11) + cpu(12)) / ticks));
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        if let Some(figures) = stat_cpu(&stat) {
+            threads.insert(tid, figures);
+        }
     }
 }
 
@@ -352,6 +351,8 @@ fn child(role: &str, dir: &Path, port: u16, hosts: usize) -> Figures {
 /// One run's figures and the server's count of its requests.
 struct Run {
     figures: Figures,
+    /// CPU seconds the site server spent meanwhile.
+    server_cpu: f64,
     requests: u64,
     violations: u64,
     min_gap_ms: f64,
@@ -385,7 +386,7 @@ fn report(hosts: usize, what: &str, runs: &[Run], bound: f64) {
     let m = |f: &dyn Fn(&Run) -> f64| median(runs.iter().map(f).collect());
     let threads = |i: usize| m(&|r| thread_groups(&r.figures.threads)[i]);
     println!(
-        "| {hosts} | {what} | {:.3}× | {:.1}% | {:.0} MB | {:.0} | {:.0} | {:.0} | {:.2} / {:.2} / {:.2} / {:.2} s | {:.3} s |",
+        "| {hosts} | {what} | {:.3}× | {:.1}% | {:.0} MB | {:.0} | {:.0} | {:.0} | {:.2} / {:.2} / {:.2} / {:.2} s | {:.3} s | {:.2} s |",
         m(&|r| r.figures.wall / bound),
         m(&|r| 100.0 * r.figures.cpu / r.figures.wall),
         m(&|r| r.figures.rss_mb),
@@ -397,6 +398,7 @@ fn report(hosts: usize, what: &str, runs: &[Run], bound: f64) {
         threads(2),
         threads(3),
         m(&|r| r.figures.cpu),
+        m(&|r| r.server_cpu),
     );
 }
 
@@ -447,17 +449,20 @@ fn main() {
             config(dir.path(), port, hosts, concurrency);
             let _ = sites::arrivals(port);
             for (i, role) in ["crawl", "crawl", "floor"].into_iter().enumerate() {
+                let server0 = server.cpu();
                 let figures = child(role, dir.path(), port, hosts);
+                let server_cpu = server.cpu() - server0;
                 let (requests, violations, min_gap_ms) = sites::arrivals(port);
                 let run = Run {
                     figures,
+                    server_cpu,
                     requests,
                     violations,
                     min_gap_ms,
                 };
                 let f = &run.figures;
                 println!(
-                    "  {hosts} hosts, round {round}, {}: wall {:.3} s = {:.3}x; CPU {:.3} s = {:.1}%; peak RSS {:.0} MB; fds {}; requests {}, violations {} (min gap {:.1} ms); threads {:?}; floor parts {:?}",
+                    "  {hosts} hosts, round {round}, {}: wall {:.3} s = {:.3}x; CPU {:.3} s = {:.1}%; peak RSS {:.0} MB; fds {}; requests {}, violations {} (min gap {:.1} ms); server CPU {:.3} s; threads {:?}; floor parts {:?}",
                     ["first", "unchanged", "floor"][i],
                     f.wall,
                     f.wall / bound,
@@ -468,6 +473,7 @@ fn main() {
                     run.requests,
                     run.violations,
                     run.min_gap_ms,
+                    run.server_cpu,
                     f.threads,
                     f.parts,
                 );
@@ -477,8 +483,8 @@ fn main() {
         table.push((hosts, runs));
     }
     println!("\nmedians of {rounds} rounds (bound {bound:.3} s):");
-    println!("| hosts | run | wall / bound | CPU % of wall | peak RSS | violations | most fds | requests | CPU by thread: I/O / parse / store / other | CPU |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("| hosts | run | wall / bound | CPU % of wall | peak RSS | violations | most fds | requests | CPU by thread: I/O / parse / store / other | CPU | server CPU |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (hosts, runs) in &table {
         for (i, what) in ["first", "unchanged", "floor"].into_iter().enumerate() {
             report(*hosts, what, &runs[i], bound);
@@ -488,6 +494,15 @@ fn main() {
 
 /// The site server's process, ended when the bench ends (a failed run's panic included).
 struct Server(std::process::Child);
+
+impl Server {
+    fn cpu(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.0.id()));
+        stat.ok()
+            .and_then(|s| stat_cpu(&s))
+            .map_or(0.0, |(_, cpu)| cpu)
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {

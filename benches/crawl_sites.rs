@@ -59,9 +59,13 @@ pub fn serve(delay: Duration) {
         .expect("runtime");
     let arrivals = Arc::new(Mutex::new(Arrivals::default()));
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        // A backlog for every host's first connection at once (tokio's `bind` listens with
+        // 1,024: past that, connections wait for a SYN retransmit, a second later).
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind(([127, 0, 0, 1], 0).into())
+            .expect("bind a loopback port");
+        let listener = socket.listen(65_535).expect("listen");
         let port = listener.local_addr().expect("addr").port();
         println!("{port}");
         std::io::stdout().flush().expect("flush");
