@@ -331,8 +331,20 @@ fn floor_child(port: u16, hosts: usize) {
 }
 
 /// Runs this binary again in `role` and reads its figures.
-fn child(role: &str, dir: &Path, port: u16, hosts: usize) -> Figures {
-    let output = Command::new(std::env::current_exe().expect("own path"))
+/// `MINSHENG_BENCH_WRAP` (a command and its arguments, e.g. `heaptrack -o /tmp/crawl`) runs
+/// the run named by `MINSHENG_BENCH_WRAP_RUN` (`first`, the default, or `unchanged`) under
+/// that tool; its figures are then the tool's too.
+fn child(run: &str, dir: &Path, port: u16, hosts: usize) -> Figures {
+    let role = if run == "floor" { "floor" } else { "crawl" };
+    let exe = std::env::current_exe().expect("own path");
+    let wrap = std::env::var("MINSHENG_BENCH_WRAP").unwrap_or_default();
+    let mut words: Vec<&std::ffi::OsStr> = wrap.split_whitespace().map(|w| w.as_ref()).collect();
+    if std::env::var("MINSHENG_BENCH_WRAP_RUN").unwrap_or_else(|_| "first".into()) != run {
+        words.clear();
+    }
+    words.push(exe.as_os_str());
+    let output = Command::new(words[0])
+        .args(&words[1..])
         .env(ROLE, role)
         .env("MINSHENG_BENCH_DIR", dir)
         .env("MINSHENG_BENCH_PORT", port.to_string())
@@ -448,9 +460,9 @@ fn main() {
             let dir = tempfile::tempdir().expect("temp dir");
             config(dir.path(), port, hosts, concurrency);
             let _ = sites::arrivals(port);
-            for (i, role) in ["crawl", "crawl", "floor"].into_iter().enumerate() {
+            for (i, run) in ["first", "unchanged", "floor"].into_iter().enumerate() {
                 let server0 = server.cpu();
-                let figures = child(role, dir.path(), port, hosts);
+                let figures = child(run, dir.path(), port, hosts);
                 let server_cpu = server.cpu() - server0;
                 let (requests, violations, min_gap_ms) = sites::arrivals(port);
                 let run = Run {
@@ -463,7 +475,7 @@ fn main() {
                 let f = &run.figures;
                 println!(
                     "  {hosts} hosts, round {round}, {}: wall {:.3} s = {:.3}x; CPU {:.3} s = {:.1}%; peak RSS {:.0} MB; fds {}; requests {}, violations {} (min gap {:.1} ms); server CPU {:.3} s; threads {:?}; floor parts {:?}",
-                    ["first", "unchanged", "floor"][i],
+                    run,
                     f.wall,
                     f.wall / bound,
                     f.cpu,
