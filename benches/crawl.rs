@@ -460,9 +460,9 @@ fn main() {
             let dir = tempfile::tempdir().expect("temp dir");
             config(dir.path(), port, hosts, concurrency);
             let _ = sites::arrivals(port);
-            for (i, run) in ["first", "unchanged", "floor"].into_iter().enumerate() {
+            for (i, which) in ["first", "unchanged", "floor"].into_iter().enumerate() {
                 let server0 = server.cpu();
-                let figures = child(run, dir.path(), port, hosts);
+                let figures = child(which, dir.path(), port, hosts);
                 let server_cpu = server.cpu() - server0;
                 let (requests, violations, min_gap_ms) = sites::arrivals(port);
                 let run = Run {
@@ -475,7 +475,7 @@ fn main() {
                 let f = &run.figures;
                 println!(
                     "  {hosts} hosts, round {round}, {}: wall {:.3} s = {:.3}x; CPU {:.3} s = {:.1}%; peak RSS {:.0} MB; fds {}; requests {}, violations {} (min gap {:.1} ms); server CPU {:.3} s; threads {:?}; floor parts {:?}",
-                    run,
+                    which,
                     f.wall,
                     f.wall / bound,
                     f.cpu,

@@ -5,12 +5,13 @@
 use super::columns::Column;
 use super::config::SourceConfig;
 use super::lock_ignoring_poison;
-use super::run::Run;
+use super::run::{HostQueues, Run, ARTICLES_AT_ONCE};
 use super::verdict::{
     extract_article, prejudge_article, request, ArticleOf, ArticleVerdict, Judged, Outcome,
     HASH_INLINE_BYTES,
 };
 use crate::store::{PageState, StoreError};
+use futures_util::StreamExt;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -41,13 +42,21 @@ impl Run {
         self.summary().articles += articles.len();
         self.of_source(&src.name, |s| s.articles += articles.len());
         self.progress.inc_length(articles.len() as u64);
-        let mut fetches = Vec::with_capacity(articles.len());
+        let mut queues = HostQueues::default();
         for url in articles {
             let state = self.state(&mut known, &url)?;
-            fetches.push(self.article(Arc::clone(&src), url, state));
+            queues.push(url, state);
         }
-        let results = futures_util::future::join_all(fetches).await;
-        results.into_iter().collect()
+        // Each host's articles in turn, a few at once (run.rs: ARTICLES_AT_ONCE); hosts
+        // in parallel.
+        let hosts = queues.0.into_iter().map(|(_, queue)| {
+            futures_util::stream::iter(queue)
+                .map(|(url, state)| self.article(Arc::clone(&src), url, state))
+                .buffered(ARTICLES_AT_ONCE)
+                .collect::<Vec<_>>()
+        });
+        let results = futures_util::future::join_all(hosts).await;
+        results.into_iter().flatten().collect()
     }
 
     /// Fetches one article and commits what it yields: first its attachments, when its body

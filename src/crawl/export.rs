@@ -111,7 +111,7 @@ pub fn write_current(
         generation,
     });
     let mut written = Written::default();
-    for article in store.articles()? {
+    store.each_article(|article| {
         let page = article.report.unwrap_or_else(|| {
             let error = article
                 .error
@@ -121,7 +121,8 @@ pub fn write_current(
         written.records += page.records().count();
         output.write_page(&page)?;
         written.pages += 1;
-    }
+        Ok::<(), ExportError>(())
+    })?;
     if history {
         written.versions = write_history(store, &mut output)?;
     }
