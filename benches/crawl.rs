@@ -360,14 +360,22 @@ fn child(run: &str, dir: &Path, port: u16, hosts: usize) -> Figures {
         .unwrap_or_else(|| panic!("{role} printed no figures: {stdout}"))
 }
 
-/// One run's figures and the server's count of its requests.
+/// One run's figures and what the server saw of it.
 struct Run {
     figures: Figures,
     /// CPU seconds the site server spent meanwhile.
     server_cpu: f64,
-    requests: u64,
-    violations: u64,
-    min_gap_ms: f64,
+    seen: sites::Arrived,
+    /// From the start of the process to its first request, and from its last request to
+    /// its end (seconds).
+    startup: f64,
+    tail: f64,
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -398,13 +406,16 @@ fn report(hosts: usize, what: &str, runs: &[Run], bound: f64) {
     let m = |f: &dyn Fn(&Run) -> f64| median(runs.iter().map(f).collect());
     let threads = |i: usize| m(&|r| thread_groups(&r.figures.threads)[i]);
     println!(
-        "| {hosts} | {what} | {:.3}× | {:.1}% | {:.0} MB | {:.0} | {:.0} | {:.0} | {:.2} / {:.2} / {:.2} / {:.2} s | {:.3} s | {:.2} s |",
+        "| {hosts} | {what} | {:.3}× | {:.1}% | {:.0} MB | {:.0} | {:.0} | {:.0} | {:.2} + {:.2} + {:.2} s | {:.2} / {:.2} / {:.2} / {:.2} s | {:.3} s | {:.2} s |",
         m(&|r| r.figures.wall / bound),
         m(&|r| 100.0 * r.figures.cpu / r.figures.wall),
         m(&|r| r.figures.rss_mb),
-        m(&|r| r.violations as f64),
+        m(&|r| r.seen.violations as f64),
         m(&|r| r.figures.fds as f64),
-        m(&|r| r.requests as f64),
+        m(&|r| r.seen.requests as f64),
+        m(&|r| r.startup),
+        m(&|r| r.seen.span_ms / 1e3),
+        m(&|r| r.tail),
         threads(0),
         threads(1),
         threads(2),
@@ -462,19 +473,21 @@ fn main() {
             let _ = sites::arrivals(port);
             for (i, which) in ["first", "unchanged", "floor"].into_iter().enumerate() {
                 let server0 = server.cpu();
+                let spawned = unix_now();
                 let figures = child(which, dir.path(), port, hosts);
+                let ended = unix_now();
                 let server_cpu = server.cpu() - server0;
-                let (requests, violations, min_gap_ms) = sites::arrivals(port);
+                let seen = sites::arrivals(port);
                 let run = Run {
                     figures,
                     server_cpu,
-                    requests,
-                    violations,
-                    min_gap_ms,
+                    startup: seen.first - spawned,
+                    tail: ended - seen.last,
+                    seen,
                 };
                 let f = &run.figures;
                 println!(
-                    "  {hosts} hosts, round {round}, {}: wall {:.3} s = {:.3}x; CPU {:.3} s = {:.1}%; peak RSS {:.0} MB; fds {}; requests {}, violations {} (min gap {:.1} ms); server CPU {:.3} s; threads {:?}; floor parts {:?}",
+                    "  {hosts} hosts, round {round}, {}: wall {:.3} s = {:.3}x; CPU {:.3} s = {:.1}%; peak RSS {:.0} MB; fds {}; requests {}, violations {} (min gap {:.1} ms); busiest host {:.3} s, process start to first request {:.3} s, last request to end {:.3} s; server CPU {:.3} s; threads {:?}; floor parts {:?}",
                     which,
                     f.wall,
                     f.wall / bound,
@@ -482,9 +495,12 @@ fn main() {
                     100.0 * f.cpu / f.wall,
                     f.rss_mb,
                     f.fds,
-                    run.requests,
-                    run.violations,
-                    run.min_gap_ms,
+                    run.seen.requests,
+                    run.seen.violations,
+                    run.seen.min_gap_ms,
+                    run.seen.span_ms / 1e3,
+                    run.startup,
+                    run.tail,
                     run.server_cpu,
                     f.threads,
                     f.parts,
@@ -495,8 +511,8 @@ fn main() {
         table.push((hosts, runs));
     }
     println!("\nmedians of {rounds} rounds (bound {bound:.3} s):");
-    println!("| hosts | run | wall / bound | CPU % of wall | peak RSS | violations | most fds | requests | CPU by thread: I/O / parse / store / other | CPU | server CPU |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| hosts | run | wall / bound | CPU % of wall | peak RSS | violations | most fds | requests | start + busiest host + end | CPU by thread: I/O / parse / store / other | CPU | server CPU |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (hosts, runs) in &table {
         for (i, what) in ["first", "unchanged", "floor"].into_iter().enumerate() {
             report(*hosts, what, &runs[i], bound);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const ARTICLES: usize = 5;
 
@@ -38,7 +38,11 @@ pub fn list(site: &str) -> String {
 /// Arrival of each request, per host, for the politeness check.
 #[derive(Default)]
 struct Arrivals {
-    last: HashMap<String, Instant>,
+    /// Each host's first and last arrival.
+    hosts: HashMap<String, (Instant, Instant)>,
+    /// The first and last arrival of all, as Unix times, for the parent to compare.
+    first: Option<SystemTime>,
+    last: Option<SystemTime>,
     requests: u64,
     violations: u64,
     /// The shortest gap seen between two requests to one host.
@@ -46,8 +50,8 @@ struct Arrivals {
 }
 
 /// The site server: serves every site by its Host header, prints its port, runs until
-/// killed. `GET /__bench/arrivals` answers "requests violations min_gap_ms" since the last
-/// such question, and starts counting again.
+/// killed. `GET /__bench/arrivals` answers with an [`Arrived`] since the last such question,
+/// and starts counting again.
 pub fn serve(delay: Duration) {
     use axum::http::{header, HeaderMap, StatusCode, Uri};
     use axum::response::IntoResponse;
@@ -82,11 +86,19 @@ pub fn serve(delay: Duration) {
                 let path = uri.path();
                 if path == "/__bench/arrivals" {
                     let mut a = arrivals.lock().unwrap();
+                    let unix = |t: Option<SystemTime>| {
+                        t.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                            .map_or(-1.0, |d| d.as_secs_f64())
+                    };
+                    let span = a.hosts.values().map(|(f, l)| *l - *f).max();
                     let answer = format!(
-                        "{} {} {:.1}",
+                        "{} {} {:.1} {:.1} {:.6} {:.6}",
                         a.requests,
                         a.violations,
-                        a.min_gap.map_or(-1.0, |g| g.as_secs_f64() * 1e3)
+                        a.min_gap.map_or(-1.0, |g| g.as_secs_f64() * 1e3),
+                        span.map_or(-1.0, |g| g.as_secs_f64() * 1e3),
+                        unix(a.first),
+                        unix(a.last),
                     );
                     *a = Arrivals::default();
                     return answer.into_response();
@@ -94,7 +106,12 @@ pub fn serve(delay: Duration) {
                 {
                     let mut a = arrivals.lock().unwrap();
                     a.requests += 1;
-                    if let Some(last) = a.last.insert(site.clone(), now) {
+                    let wall = SystemTime::now();
+                    a.first.get_or_insert(wall);
+                    a.last = Some(wall);
+                    let times = a.hosts.entry(site.clone()).or_insert((now, now));
+                    let last = std::mem::replace(&mut times.1, now);
+                    if last != now {
                         let gap = now.saturating_duration_since(last);
                         a.min_gap = Some(a.min_gap.map_or(gap, |m| m.min(gap)));
                         if gap < delay {
@@ -129,7 +146,20 @@ pub fn serve(delay: Duration) {
 }
 
 /// Asks the server what arrived since the last question: (requests, violations, min gap ms).
-pub fn arrivals(port: u16) -> (u64, u64, f64) {
+/// What the server saw of one run.
+#[derive(Debug, Default, Clone)]
+pub struct Arrived {
+    pub requests: u64,
+    pub violations: u64,
+    pub min_gap_ms: f64,
+    /// The busiest host's first to last request.
+    pub span_ms: f64,
+    /// The first and last request of all, as Unix times in seconds.
+    pub first: f64,
+    pub last: f64,
+}
+
+pub fn arrivals(port: u16) -> Arrived {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream
         .write_all(b"GET /__bench/arrivals HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
@@ -144,5 +174,12 @@ pub fn arrivals(port: u16) -> (u64, u64, f64) {
             .and_then(|p| p.parse::<f64>().ok())
             .unwrap_or(-1.0)
     };
-    (next() as u64, next() as u64, next())
+    Arrived {
+        requests: next() as u64,
+        violations: next() as u64,
+        min_gap_ms: next(),
+        span_ms: next(),
+        first: next(),
+        last: next(),
+    }
 }

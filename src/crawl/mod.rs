@@ -174,8 +174,14 @@ pub fn run_until(opts: &CrawlOptions, stop: &Stop) -> Result<Summary, CrawlError
         reader,
         progress,
         summary,
+        fetcher,
         ..
     } = run;
+    // Every connection closed (the client's pool, and the runtime's tasks that hold them)
+    // before the outputs are written: a run that met the open-file limit has descriptors
+    // for them again (issue 16).
+    drop(fetcher);
+    drop(runtime);
     progress.finish_and_clear();
     drop(reader);
     let mut summary = std::mem::take(&mut *lock_ignoring_poison(&summary));

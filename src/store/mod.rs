@@ -280,6 +280,11 @@ impl Store {
             .map_err(err("cannot switch to WAL mode"))?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err("cannot set synchronous"))?;
+        // Temporary files (statement journals past 64 KiB, sorts) in memory: a save never
+        // needs a new descriptor, so a crawl that meets the open-file limit fails the
+        // requests that met it, not the save of a page it already has (issue 16).
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(err("cannot set temp_store"))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),

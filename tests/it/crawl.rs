@@ -15,6 +15,7 @@
 //! reports), `process.rs` (the run as a process: kills, locks, signals) and `lists.rs`
 //! (reading whole columns).
 
+mod descriptors;
 mod incremental;
 mod lists;
 mod process;
