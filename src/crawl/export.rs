@@ -66,6 +66,19 @@ pub struct Written {
     pub versions: usize,
 }
 
+/// Why reading the reports for the outputs stopped.
+enum Halt {
+    Store(StoreError),
+    /// The thread writing them stopped (on an error of its own).
+    WriterStopped,
+}
+
+impl From<StoreError> for Halt {
+    fn from(e: StoreError) -> Halt {
+        Halt::Store(e)
+    }
+}
+
 /// Refuses to write `out` from `store` when `out` holds outputs of a later generation of the
 /// same store (see [`ExportError::StoreWentBack`]). A crawl asks before its first request, so
 /// that a store that went back does not start its history again.
@@ -111,17 +124,39 @@ pub fn write_current(
         generation,
     });
     let mut written = Written::default();
-    store.each_article(|article| {
-        let page = article.report.unwrap_or_else(|| {
-            let error = article
-                .error
-                .unwrap_or_else(|| "not fetched yet".to_string());
-            PageReport::failed(article.url, error)
+    // Reading the reports (SQLite and each one's JSON) and rendering them into the three
+    // files take about as long as each other, so the rendering and writing go on a thread
+    // of their own, each report handed over as it is read (issue 16: the outputs of a
+    // 3,000-host first crawl took 0.8 s after its last request).
+    let (send, pages) = std::sync::mpsc::sync_channel::<PageReport>(64);
+    std::thread::scope(|scope| {
+        let writing = scope.spawn(|| -> Result<(), ExportError> {
+            for page in pages {
+                written.records += page.records().count();
+                output.write_page(&page)?;
+                written.pages += 1;
+            }
+            Ok(())
         });
-        written.records += page.records().count();
-        output.write_page(&page)?;
-        written.pages += 1;
-        Ok::<(), ExportError>(())
+        let read = store.each_article(|article| {
+            let page = article.report.unwrap_or_else(|| {
+                let error = article
+                    .error
+                    .unwrap_or_else(|| "not fetched yet".to_string());
+                PageReport::failed(article.url, error)
+            });
+            send.send(page).map_err(|_| Halt::WriterStopped)
+        });
+        drop(send);
+        // The writing thread's error, when it stopped, is the one that says why.
+        match writing.join() {
+            Ok(wrote) => wrote?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        match read {
+            Ok(()) | Err(Halt::WriterStopped) => Ok(()),
+            Err(Halt::Store(e)) => Err(ExportError::Store(e)),
+        }
     })?;
     if history {
         written.versions = write_history(store, &mut output)?;
