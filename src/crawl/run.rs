@@ -23,9 +23,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// next request queued while the last one is saved.
 pub(super) const ARTICLES_AT_ONCE: usize = 2;
 
+/// An article to fetch: its URL and what the store knows of it.
+pub(super) type Queued = (String, Option<PageState>);
+
 /// A source's articles by host, hosts in the order first met, each host's in list order.
 #[derive(Default)]
-pub(super) struct HostQueues(pub(super) Vec<(String, Vec<(String, Option<PageState>)>)>);
+pub(super) struct HostQueues(pub(super) Vec<(String, Vec<Queued>)>);
 
 impl HostQueues {
     pub(super) fn push(&mut self, url: String, state: Option<PageState>) {
