@@ -213,9 +213,17 @@ fn config(dir: &Path, port: u16, hosts: usize, concurrency: usize) -> std::path:
     for i in 0..hosts {
         toml.push_str(&format!("\"{}\" = \"127.0.0.1:{port}\"\n", host(i)));
     }
+    // `MINSHENG_BENCH_FOLLOW=distinct`: each source its own pattern, as real columns have
+    // (their column id in it), so each is compiled and kept apart.
+    let distinct = std::env::var("MINSHENG_BENCH_FOLLOW").is_ok_and(|v| v == "distinct");
     for i in 0..hosts {
+        let follow = if distinct {
+            format!(r"/art/\d{{4}}/\d+/\d+/art_1_\d+\.html$|/col{i}/")
+        } else {
+            "/art/2024/".to_string()
+        };
         toml.push_str(&format!(
-            "\n[[source]]\nname = \"{h}\"\npublisher = \"{h}\"\nstart = [\"http://{h}:{port}/col/index.html\"]\nfollow = '/art/2024/'\nmax_list_pages = 1\n",
+            "\n[[source]]\nname = \"{h}\"\npublisher = \"{h}\"\nstart = [\"http://{h}:{port}/col/index.html\"]\nfollow = '{follow}'\nmax_list_pages = 1\n",
             h = host(i)
         ));
     }

@@ -19,9 +19,15 @@ use crate::pipeline;
 use crate::pipeline::sha256_hex;
 use crate::sanitize::Escaped;
 use crate::store::{PageKind, PageState, Snapshot, Store, StoreError};
+use regex::Regex;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use url::Url;
+
+/// A column's `follow` pattern, compiled by the first of its pages judged (on a CPU slot)
+/// and dropped with the column: a compiled pattern with Unicode classes is some 100 KB, and
+/// kept for every source of a national config it was most of a run's memory (issue 16).
+type ColumnFollow = Arc<OnceLock<Result<Regex, String>>>;
 
 /// What a list page's response came to.
 enum ListOutcome {
@@ -69,6 +75,7 @@ impl ListRead {
 fn judge_list(
     reader: &Mutex<Store>,
     src: &SourceConfig,
+    follow: &ColumnFollow,
     url: &Url,
     state: Option<PageState>,
     result: Result<Fetched, FetchError>,
@@ -76,7 +83,7 @@ fn judge_list(
 ) -> Result<ListVerdict, StoreError> {
     let key = url.as_str();
     let stored_sha = state.and_then(|s| s.sha256);
-    let follow = match src.follow.regex() {
+    let follow = match follow.get_or_init(|| src.follow.compile()) {
         Ok(follow) => follow,
         // A pattern that parses but cannot be compiled (larger than regex's size limit).
         Err(reason) => {
@@ -254,6 +261,7 @@ impl Run {
             pages: 1,
         };
         let mut queue = VecDeque::from([first]);
+        let follow = ColumnFollow::default();
         let mut read = 0;
         let mut seen_items: HashSet<Url> = HashSet::new();
         let mut had_page = false;
@@ -268,7 +276,7 @@ impl Run {
             }
             read += next.pages;
             let state = self.state(known, &key)?;
-            let Some(page) = self.list_page(src, &next, state, false).await? else {
+            let Some(page) = self.list_page(src, &follow, &next, state, false).await? else {
                 continue;
             };
             if had_page
@@ -322,6 +330,7 @@ impl Run {
             1
         };
         let mut seen_items: HashSet<Url> = HashSet::new();
+        let follow = ColumnFollow::default();
         for n in 1..=last {
             // Checked when the config was read; a page number that breaks the URL ends it.
             let Ok(url) = list.page_url(n) else { break };
@@ -335,7 +344,7 @@ impl Run {
                 form: None,
                 pages: 1,
             };
-            let Some(page) = self.list_page(src, &next, state, true).await? else {
+            let Some(page) = self.list_page(src, &follow, &next, state, true).await? else {
                 break;
             };
             if page.items.is_empty() || page.items.iter().all(|u| seen_items.contains(u)) {
@@ -363,6 +372,7 @@ impl Run {
     async fn list_page(
         &self,
         src: &Arc<SourceConfig>,
+        follow: &ColumnFollow,
         next: &NextPage,
         state: Option<PageState>,
         json: bool,
@@ -383,10 +393,11 @@ impl Run {
         };
         let result = self.fetcher.fetch_from(&src.origins, req).await;
         let (reader, source) = (Arc::clone(&self.reader), Arc::clone(src));
+        let follow = Arc::clone(follow);
         let verdict = self
             .cpu(
                 || format!("the worker reading {key} stopped"),
-                move || judge_list(&reader, &source, &url, state, result, json),
+                move || judge_list(&reader, &source, &follow, &url, state, result, json),
             )
             .await??;
         let (source, page_url) = (Arc::clone(src), key.clone());
