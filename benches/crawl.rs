@@ -13,7 +13,9 @@
 //! - `MINSHENG_BENCH_DELAY_MS`: the per-host delay (default 200);
 //! - `MINSHENG_BENCH_CONCURRENCY`: the config's `concurrency` (default: the host count, at
 //!   most 1,024, the largest the config takes);
-//! - `MINSHENG_BENCH_ROUNDS`: rounds per host count, medians reported (default 3).
+//! - `MINSHENG_BENCH_ROUNDS`: rounds per host count, medians reported (default 3);
+//! - `MINSHENG_BENCH_FOLLOW=distinct`: each source its own `follow` pattern, as real ones are;
+//! - `MINSHENG_BENCH_WRAP` / `MINSHENG_BENCH_WRAP_RUN`: one run under a tool (heaptrack, perf).
 //!
 //! Every run is a process of its own (this binary started again in a role): the site server
 //! (a multi-threaded runtime, so it is not the bottleneck: the floor's wall shows it), and for

@@ -21,13 +21,15 @@ use crate::sanitize::Escaped;
 use crate::store::{PageKind, PageState, Snapshot, Store, StoreError};
 use regex::Regex;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use url::Url;
 
-/// A column's `follow` pattern, compiled by the first of its pages judged (on a CPU slot)
-/// and dropped with the column: a compiled pattern with Unicode classes is some 100 KB, and
-/// kept for every source of a national config it was most of a run's memory (issue 16).
-type ColumnFollow = Arc<OnceLock<Result<Regex, String>>>;
+/// A column's `follow` pattern, compiled when one of its pages is judged (on a CPU slot) and
+/// kept only while the column has a next page to read: a compiled pattern with Unicode
+/// classes is some 115 KB, and kept for every source of a national config it was most of a
+/// run's memory (issue 16); kept per column until the column ended, the 3,000 list pages
+/// of one burst still held up to 3,000 of them while waiting for their saves.
+type ColumnFollow = Arc<Mutex<Option<Regex>>>;
 
 /// What a list page's response came to.
 enum ListOutcome {
@@ -81,10 +83,9 @@ fn judge_list(
     result: Result<Fetched, FetchError>,
     json: bool,
 ) -> Result<ListVerdict, StoreError> {
-    let key = url.as_str();
-    let stored_sha = state.and_then(|s| s.sha256);
-    let follow = match follow.get_or_init(|| src.follow.compile()) {
-        Ok(follow) => follow,
+    let kept = lock_ignoring_poison(follow).take();
+    let compiled = match kept.map_or_else(|| src.follow.compile(), Ok) {
+        Ok(compiled) => compiled,
         // A pattern that parses but cannot be compiled (larger than regex's size limit).
         Err(reason) => {
             return Ok(ListVerdict::Failed(Failure {
@@ -94,6 +95,32 @@ fn judge_list(
             }))
         }
     };
+    let verdict = judge_list_with(reader, src, &compiled, url, state, result, json)?;
+    let more = match &verdict {
+        // A JSON list goes on page by page until one brings nothing new.
+        ListVerdict::Unchanged(_, read) | ListVerdict::Version(_, read) => {
+            json || !read.page.next_pages.is_empty()
+        }
+        ListVerdict::Failed(_) => false,
+    };
+    if more {
+        *lock_ignoring_poison(follow) = Some(compiled);
+    }
+    Ok(verdict)
+}
+
+/// [`judge_list`] with the column's pattern compiled.
+fn judge_list_with(
+    reader: &Mutex<Store>,
+    src: &SourceConfig,
+    follow: &Regex,
+    url: &Url,
+    state: Option<PageState>,
+    result: Result<Fetched, FetchError>,
+    json: bool,
+) -> Result<ListVerdict, StoreError> {
+    let key = url.as_str();
+    let stored_sha = state.and_then(|s| s.sha256);
     let filter = Filter {
         follow,
         title_contains: &src.title_contains,
