@@ -123,13 +123,50 @@ impl Follow {
 }
 
 /// A config that cannot be used: the file, the 1-based line when known, and the reason.
-/// `Display` is `PATH:LINE: reason`, or `PATH: reason` without a line.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{}: {reason}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+/// `Display` is `PATH:LINE: reason`, or `PATH: reason` without a line; `source()` is the
+/// error underneath, when there is one (the file could not be read, the TOML does not parse).
+/// Two errors are equal when they say the same (path, line, reason).
+#[derive(Debug, Clone)]
 pub struct ConfigError {
     pub path: PathBuf,
     pub line: Option<usize>,
     pub reason: String,
+    pub cause: Option<ConfigCause>,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {
+    /// The io or TOML error itself (the reason already says what it means here).
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.cause.as_ref()? {
+            ConfigCause::Read(e) => Some(e.as_ref()),
+            ConfigCause::Toml(e) => Some(e.as_ref()),
+        }
+    }
+}
+
+impl PartialEq for ConfigError {
+    fn eq(&self, other: &ConfigError) -> bool {
+        (&self.path, self.line, &self.reason) == (&other.path, other.line, &other.reason)
+    }
+}
+
+impl Eq for ConfigError {}
+
+/// The error under a [`ConfigError`], its `source()`.
+#[derive(Debug, Clone)]
+pub enum ConfigCause {
+    Read(std::sync::Arc<std::io::Error>),
+    Toml(std::sync::Arc<toml::de::Error>),
 }
 
 mod parse;
@@ -144,6 +181,7 @@ pub fn load(path: &Path) -> Result<CrawlConfig, ConfigError> {
         path: path.to_path_buf(),
         line: None,
         reason: format!("cannot read the config: {e}"),
+        cause: Some(ConfigCause::Read(std::sync::Arc::new(e))),
     })?;
     parse(&text, path)
 }

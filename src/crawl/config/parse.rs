@@ -3,8 +3,8 @@
 //! types of [`super`]: ranges, regex syntax, http(s) URLs, unique source names.
 
 use super::{
-    ConfigError, CrawlConfig, Follow, SourceConfig, MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_DELAY_MS,
-    MAX_LIST_PAGES, MAX_RUN_SECS, MAX_TIMEOUT_SECS,
+    ConfigCause, ConfigError, CrawlConfig, Follow, SourceConfig, MAX_ATTEMPTS, MAX_CONCURRENCY,
+    MAX_DELAY_MS, MAX_LIST_PAGES, MAX_RUN_SECS, MAX_TIMEOUT_SECS,
 };
 use crate::config::{FetchConfig, FetchOverrides, DEFAULT_MAX_LIST_PAGES, MAX_BODY_BYTES};
 use crate::crawl::lists::json::JsonList;
@@ -76,9 +76,12 @@ pub fn parse(text: &str, path: &Path) -> Result<CrawlConfig, ConfigError> {
         path: path.to_path_buf(),
         line: span.map(|s| line_of(text, s.start)),
         reason,
+        cause: None,
     };
-    let raw: RawConfig =
-        toml::from_str(text).map_err(|e| error(e.span(), e.message().trim().to_string()))?;
+    let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+        cause: Some(ConfigCause::Toml(std::sync::Arc::new(e.clone()))),
+        ..error(e.span(), e.message().trim().to_string())
+    })?;
 
     let mut fetch = FetchConfig::default();
     let d = raw.defaults;

@@ -401,3 +401,25 @@ mod large {
         );
     }
 }
+
+#[test]
+fn an_error_underneath_is_the_source_of_the_config_error() {
+    use std::error::Error;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("sources.toml");
+    let err = load(&missing).unwrap_err();
+    let io = err
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .expect("the read error is the source");
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+
+    let err = parse_str("[[source]\nname = 1").unwrap_err();
+    assert_eq!(err.line, Some(1));
+    assert!(err
+        .source()
+        .is_some_and(|s| s.downcast_ref::<toml::de::Error>().is_some()));
+    // A rule of minsheng's own has nothing underneath.
+    let err = parse_str("[defaults]\ndelay_ms = 0\n").unwrap_err();
+    assert!(err.source().is_none(), "{err}");
+}
