@@ -17,7 +17,6 @@ use crate::extract::sheet::{read_workbook, SheetError, SheetGrid};
 use crate::extract::{Page, PageMeta, Preceded, Table};
 use crate::normalize::{normalize, Context};
 use crate::sniff::{sniff, DocKind};
-use std::time::Instant;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/fixtures/attachments/{name}", env!("CARGO_MANIFEST_DIR"));

@@ -14,9 +14,7 @@ fn doc_wps_and_et_are_read_through_libreoffice_or_need_it() {
         );
         return;
     }
-    let started = Instant::now();
     let doc = convert::convert(&fixture("progress.doc"), &DocKind::Doc, DEFAULT_TIMEOUT).unwrap();
-    eprintln!("doc -> docx took {:?}", started.elapsed());
     assert_eq!(doc.kind, DocKind::Docx);
     let converted = read_docx(&doc.bytes).unwrap();
     let original = read_docx(&fixture("progress.docx")).unwrap();
